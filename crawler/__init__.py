@@ -1,0 +1,1 @@
+"""Everything that brings content into the archive: fetching, WARC, extraction, the catalog."""

@@ -1,0 +1,1 @@
+"""The Whoosh index with Vietnamese-aware analysis, derived from the catalog."""

@@ -1,0 +1,163 @@
+"""Vietnamese analysis for Whoosh, as a chain of small components.
+
+    VietnameseTokenizer() | LowercaseFilter() | ToneFilter() | FoldFilter()
+
+* :class:`VietnameseTokenizer` NFC-normalises, then splits on spaces and
+  punctuation but keeps *compound* tokens whole: document numbers
+  (``35-NQ/TW``, ``123/QĐ-UBND``), dates (``27/9/2024``), numbers
+  (``3.274``) and ``Đ/c``.  A compound is emitted once whole and then as its
+  parts, each part taking its own position, so ``35`` alone also matches.
+* :class:`ToneFilter` rewrites the old tone placement (``uỷ``, ``hoà``) to the
+  canonical one (``ủy``, ``hòa``).
+* :class:`FoldFilter` adds, *at the same position and character offsets*, the
+  accent-folded form (``đảng`` → ``dang``) when it differs.  One field then
+  answers exact and folded queries, phrases work on either form or a mix,
+  and highlighting marks the original characters.
+
+Stopwords are kept: Vietnamese function words (``của``, ``và``) are part of
+many phrases and BM25's idf already makes them cheap.  Abbreviations
+(``UBND`` ↔ ``Ủy ban nhân dân``) are expanded at query time, not here, so the
+table can change without a reindex (see :mod:`search.plan`).
+
+Every component works on NFC text where one code point in gives one code
+point out, so ``startchar``/``endchar`` index the stored (NFC) text; the tests
+slice the text with them to prove it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from whoosh.analysis import Composable, Filter, LowercaseFilter, Token, Tokenizer
+
+from khotin.text import canonical_tones, fold, nfc
+
+# A word is a run of letters/digits (\w without "_"); a compound joins words
+# with - / . , when there is no space around the joiner.
+_WORD = r"[^\W_]+"
+_TOKEN = re.compile(rf"{_WORD}(?:[-/.,]{_WORD})*")
+_PART = re.compile(_WORD)
+
+__all__ = [
+    "FoldFilter",
+    "ToneFilter",
+    "VietnameseTokenizer",
+    "query_analyzer",
+    "vietnamese_analyzer",
+]
+
+
+class VietnameseTokenizer(Tokenizer):
+    """Syllables, plus compounds kept whole (see module docstring)."""
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self)
+
+    def __hash__(self) -> int:
+        return hash(type(self))
+
+    def __call__(self, value: str, positions: bool = False, chars: bool = False,
+                 keeporiginal: bool = False, removestops: bool = True,
+                 start_pos: int = 0, start_char: int = 0, tokenize: bool = True,
+                 mode: str = "", **kwargs) -> Iterator[Token]:
+        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        text = nfc(value)
+        if not tokenize:
+            t.original = t.text = text
+            t.boost = 1.0
+            if positions:
+                t.pos = start_pos
+            if chars:
+                t.startchar, t.endchar = start_char, start_char + len(text)
+            yield t
+            return
+        pos = start_pos
+        for match in _TOKEN.finditer(text):
+            word = match.group()
+            start = match.start()
+            t.boost = 1.0
+            t.stopped = False
+            if word.isalnum():
+                t.text = word
+                if keeporiginal:
+                    t.original = word
+                if positions:
+                    t.pos = pos
+                if chars:
+                    t.startchar = start_char + start
+                    t.endchar = start_char + match.end()
+                yield t
+                pos += 1
+                continue
+            # Compound: the whole token first, then each part.
+            t.text = word
+            if keeporiginal:
+                t.original = word
+            if positions:
+                t.pos = pos
+            if chars:
+                t.startchar = start_char + start
+                t.endchar = start_char + match.end()
+            yield t
+            for part in _PART.finditer(word):
+                t.text = part.group()
+                t.boost = 1.0
+                if keeporiginal:
+                    t.original = t.text
+                if positions:
+                    t.pos = pos
+                if chars:
+                    t.startchar = start_char + start + part.start()
+                    t.endchar = start_char + start + part.end()
+                yield t
+                pos += 1
+
+
+class ToneFilter(Filter):
+    """Canonical tone placement: ``uỷ``→``ủy``, ``hoà``→``hòa``, ``Thuý``→``Thúy``."""
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        for t in tokens:
+            text = t.text
+            if not text.isascii():
+                t.text = canonical_tones(text)
+            yield t
+
+
+class FoldFilter(Filter):
+    """Emit the accent-folded twin (``đ``→``d``) at the same position, when different.
+
+    At query time (``mode="query"``) it passes tokens through unchanged: the
+    query planner decides per token whether to ask for the exact form, the
+    folded form or both.
+    """
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        for t in tokens:
+            text = t.text
+            if text.isascii() or t.mode == "query":
+                yield t
+                continue
+            yield t
+            folded = fold(text)
+            if folded != text:
+                t.text = folded
+                yield t
+
+
+def vietnamese_analyzer() -> Composable:
+    """The index-time chain (exact and folded forms at the same positions)."""
+    return VietnameseTokenizer() | LowercaseFilter() | ToneFilter() | FoldFilter()
+
+
+def query_analyzer() -> Composable:
+    """The same chain without folding: the planner folds where the user did not type accents."""
+    return VietnameseTokenizer() | LowercaseFilter() | ToneFilter()
+
+
+def analyze(text: str, *, folded: bool = True, chars: bool = False) -> list[tuple[str, int, int, int]]:
+    """``(term, pos, startchar, endchar)`` list: a debugging and testing aid."""
+    chain = vietnamese_analyzer() if folded else query_analyzer()
+    return [(t.text, t.pos, t.startchar if chars else -1, t.endchar if chars else -1)
+            for t in chain(text, positions=True, chars=chars)]

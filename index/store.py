@@ -1,0 +1,138 @@
+"""Opening the index, taking its one writer lock, and swapping in rebuilds.
+
+Whoosh allows one writer per index; a second one gets ``LockError`` at once.
+The lock is an ``fcntl.flock`` on ``WRITELOCK`` (see ``whoosh.util.filelock``),
+which the kernel releases when the holder dies, so a SIGKILLed writer never
+leaves a stale lock behind and a live writer's lock cannot be stolen.  We
+wait for the lock with a timeout instead of failing at once, and never use
+``AsyncWriter`` (its thread can still hold the lock when the next writer
+starts).
+
+A full rebuild writes a fresh index next to the live one and swaps the
+directories, so searchers keep answering from the old index until the new
+one is complete.  Searchers notice the swap through :func:`index_identity`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+from whoosh.index import FileIndex, LockError
+from whoosh.writing import SegmentWriter
+
+from .schema import ANALYSIS_VERSION, build_schema
+
+VERSION_FILE = "khotin-index.json"
+
+
+class IndexBusy(Exception):
+    """Another process holds the index writer lock for longer than we waited."""
+
+
+class IndexOutdated(Exception):
+    """The index was built by another analysis version; run ``khotin reindex``."""
+
+
+def _write_version(path: Path) -> None:
+    (path / VERSION_FILE).write_text(json.dumps({"analysis_version": ANALYSIS_VERSION}))
+
+
+def index_version(path: Path) -> str | None:
+    try:
+        return json.loads((path / VERSION_FILE).read_text()).get("analysis_version")
+    except (OSError, ValueError):
+        return None
+
+
+def exists(path: Path) -> bool:
+    return path.is_dir() and whoosh_index.exists_in(str(path))
+
+
+def create(path: Path) -> FileIndex:
+    path.mkdir(parents=True, exist_ok=True)
+    ix = whoosh_index.create_in(str(path), build_schema())
+    _write_version(path)
+    return ix
+
+
+def open_index(path: Path, *, create_missing: bool = True) -> FileIndex:
+    """Open the index, creating an empty one if there is none yet."""
+    if not exists(path):
+        if not create_missing:
+            raise FileNotFoundError(f"no index at {path}; run `khotin reindex`")
+        return create(path)
+    version = index_version(path)
+    if version != ANALYSIS_VERSION:
+        raise IndexOutdated(
+            f"the index at {path} was built with analysis version {version}, "
+            f"this khotin uses {ANALYSIS_VERSION}: run `khotin reindex`"
+        )
+    return whoosh_index.open_dir(str(path))
+
+
+def index_identity(path: Path) -> tuple[int, int]:
+    """(directory inode, latest generation): changes on every commit and every swap."""
+    try:
+        inode = os.stat(path).st_ino
+        names = os.listdir(path)
+    except OSError:
+        return (0, -1)
+    generation = -1
+    for name in names:
+        match = _TOC.match(name)
+        if match:
+            generation = max(generation, int(match.group(1)))
+    return inode, generation
+
+
+_TOC = re.compile(r"^_MAIN_(\d+)\.toc$")
+
+
+@contextmanager
+def writer(ix: FileIndex, *, timeout: float = 60.0, procs: int = 1, **kwargs) -> Iterator[SegmentWriter]:
+    """A committed-on-success, cancelled-on-error writer that waits for the lock."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if procs > 1:
+                w = ix.writer(procs=procs, multisegment=True, **kwargs)
+            else:
+                w = ix.writer(**kwargs)
+            break
+        except LockError:
+            if time.monotonic() >= deadline:
+                raise IndexBusy(
+                    f"the index at {ix.storage.folder} is being written by another process "
+                    f"(waited {timeout:.0f} s)"
+                ) from None
+            time.sleep(0.2)
+    try:
+        yield w
+    except BaseException:
+        w.cancel()
+        raise
+    else:
+        w.commit()
+
+
+def build_path(path: Path) -> Path:
+    return path.with_name(path.name + ".new")
+
+
+def swap_in(path: Path, built: Path) -> None:
+    """Replace the live index directory with a freshly built one."""
+    old = path.with_name(path.name + ".old")
+    if old.exists():
+        shutil.rmtree(old)
+    if path.exists():
+        os.replace(path, old)
+    os.replace(built, path)
+    shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,5 @@
+import sys
+
+from khotin.cli import main
+
+sys.exit(main())
