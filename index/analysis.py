@@ -9,10 +9,15 @@
   parts, each part taking its own position, so ``35`` alone also matches.
 * :class:`ToneFilter` rewrites the old tone placement (``uỷ``, ``hoà``) to the
   canonical one (``ủy``, ``hòa``).
-* :class:`FoldFilter` adds, *at the same position and character offsets*, the
-  accent-folded form (``đảng`` → ``dang``) when it differs.  One field then
-  answers exact and folded queries, phrases work on either form or a mix,
-  and highlighting marks the original characters.
+* :class:`FoldFilter` replaces the token text with its accent-folded form
+  (``đảng`` → ``dang``) and keeps the exact form in ``token.exact``.  The
+  posting format (:class:`index.formats.PackedPositions`) stores, for every
+  position, a 32-bit code of that exact form.  So one posting list per
+  folded syllable answers both kinds of query: ``dang`` takes every
+  position, ``Đảng`` only the positions whose code is that of ``đảng``.
+  Phrases work on either form or a mix, the index holds about as many
+  postings as a plain syllable index (half of an exact + folded twin
+  design), and highlighting marks the original characters.
 
 Stopwords are kept: Vietnamese function words (``của``, ``và``) are part of
 many phrases and BM25's idf already makes them cheap.  Abbreviations
@@ -121,33 +126,51 @@ class ToneFilter(Filter):
         for t in tokens:
             text = t.text
             if not text.isascii():
-                t.text = canonical_tones(text)
+                t.text = tones_cached(text)
             yield t
 
 
 class FoldFilter(Filter):
-    """Emit the accent-folded twin (``đ``→``d``) at the same position, when different.
+    """Fold the token (``đảng``→``dang``), keeping the exact form in ``token.exact``.
 
-    At query time (``mode="query"``) it passes tokens through unchanged: the
-    query planner decides per token whether to ask for the exact form, the
-    folded form or both.
+    At query time (``mode="query"``) tokens pass unchanged: the query planner
+    decides per word whether the exact spelling matters.
     """
 
     def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
         for t in tokens:
             text = t.text
-            if text.isascii() or t.mode == "query":
-                yield t
-                continue
+            t.exact = text
+            if t.mode != "query" and not text.isascii():
+                t.text = fold_cached(text)
             yield t
-            folded = fold(text)
-            if folded != text:
-                t.text = folded
-                yield t
+
+
+_FOLDS: dict[str, str] = {}
+_TONES: dict[str, str] = {}
+
+
+def fold_cached(text: str) -> str:
+    """:func:`khotin.text.fold` behind a bounded memo: the syllable vocabulary is small."""
+    folded = _FOLDS.get(text)
+    if folded is None:
+        if len(_FOLDS) > 200_000:
+            _FOLDS.clear()
+        folded = _FOLDS[text] = fold(text)
+    return folded
+
+
+def tones_cached(text: str) -> str:
+    canonical = _TONES.get(text)
+    if canonical is None:
+        if len(_TONES) > 200_000:
+            _TONES.clear()
+        canonical = _TONES[text] = canonical_tones(text)
+    return canonical
 
 
 def vietnamese_analyzer() -> Composable:
-    """The index-time chain (exact and folded forms at the same positions)."""
+    """The index-time chain: folded terms, exact forms riding along as ``token.exact``."""
     return VietnameseTokenizer() | LowercaseFilter() | ToneFilter() | FoldFilter()
 
 
@@ -156,8 +179,7 @@ def query_analyzer() -> Composable:
     return VietnameseTokenizer() | LowercaseFilter() | ToneFilter()
 
 
-def analyze(text: str, *, folded: bool = True, chars: bool = False) -> list[tuple[str, int, int, int]]:
-    """``(term, pos, startchar, endchar)`` list: a debugging and testing aid."""
-    chain = vietnamese_analyzer() if folded else query_analyzer()
-    return [(t.text, t.pos, t.startchar if chars else -1, t.endchar if chars else -1)
-            for t in chain(text, positions=True, chars=chars)]
+def analyze(text: str, *, chars: bool = False) -> list[tuple[str, str, int, int, int]]:
+    """``(folded term, exact form, pos, startchar, endchar)``: a debugging and testing aid."""
+    return [(t.text, t.exact, t.pos, t.startchar if chars else -1, t.endchar if chars else -1)
+            for t in vietnamese_analyzer()(text, positions=True, chars=chars, mode="index")]

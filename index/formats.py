@@ -1,17 +1,23 @@
-"""A Whoosh posting format whose positions decode in bulk.
+"""A Whoosh posting format: positions plus the exact spelling at each position.
 
-Whoosh's stock ``Positions`` format pickles a delta list per posting; phrase
-checks then unpickle one list per document in Python.  ``PackedPositions``
-stores the positions of a posting as little-endian uint32 values instead, so
-the search engine can join a whole posting list's values and decode them with
-one ``numpy.frombuffer`` call (see :mod:`search.postings`).  Whoosh's own
-matchers still work on it: ``decode_positions`` returns the usual list.
-Encoding is also cheaper than pickling, which matters for indexing speed.
+Index terms are accent-folded syllables (see :mod:`index.analysis`).  For
+every posting, ``PackedPositions`` stores
+
+    uint32 position × freq, then uint32 spelling code × freq
+
+(little-endian), where the spelling code is a CRC-32 of the exact form with
+canonical tones (``đảng``, ``đang`` and ``dang`` fold to one term but keep
+three codes).  The search engine joins a whole posting list's values and
+decodes them with one ``numpy.frombuffer`` call (:mod:`search.postings`), so
+"exact spelling" is a vectorised filter, and phrase checks never unpickle
+per document.  Whoosh's own matchers still work: ``decode_positions``
+returns the usual list.
 """
 
 from __future__ import annotations
 
 import sys
+import zlib
 from array import array
 from collections import defaultdict
 
@@ -19,16 +25,27 @@ from whoosh.analysis import Composable
 from whoosh.formats import Format
 
 _NATIVE_LITTLE = sys.byteorder == "little"
+_CODES: dict[str, int] = {}
 
 
-def pack_positions(positions: list[int]) -> bytes:
-    arr = array("I", positions)
+def spelling_code(exact: str) -> int:
+    """CRC-32 of the exact (lowercase, canonical-tone) form of a token."""
+    code = _CODES.get(exact)
+    if code is None:
+        if len(_CODES) > 200_000:
+            _CODES.clear()
+        code = _CODES[exact] = zlib.crc32(exact.encode("utf-8"))
+    return code
+
+
+def _pack(values: list[int]) -> bytes:
+    arr = array("I", values)
     if not _NATIVE_LITTLE:  # pragma: no cover - big-endian hosts
         arr.byteswap()
     return arr.tobytes()
 
 
-def unpack_positions(value: bytes) -> list[int]:
+def _unpack(value: bytes) -> list[int]:
     arr = array("I")
     arr.frombytes(value)
     if not _NATIVE_LITTLE:  # pragma: no cover
@@ -36,33 +53,46 @@ def unpack_positions(value: bytes) -> list[int]:
     return arr.tolist()
 
 
+def pack_posting(positions: list[int], codes: list[int]) -> bytes:
+    return _pack(positions) + _pack(codes)
+
+
+def unpack_posting(value: bytes) -> tuple[list[int], list[int]]:
+    half = len(value) // 2
+    return _unpack(value[:half]), _unpack(value[half:])
+
+
 class PackedPositions(Format):
-    """Frequency and positions; positions stored as packed uint32."""
+    """Frequency, positions and per-position spelling codes."""
 
     def word_values(self, value: str, analyzer: Composable, **kwargs):
         fb = self.field_boost
         poses: defaultdict[str, list[int]] = defaultdict(list)
+        codes: defaultdict[str, list[int]] = defaultdict(list)
         kwargs["positions"] = True
         kwargs["mode"] = "index"
         for t in analyzer(value, **kwargs):
             poses[t.text].append(t.pos)
+            codes[t.text].append(spelling_code(getattr(t, "exact", t.text)))
         for word, poslist in poses.items():
-            yield word, len(poslist), len(poslist) * fb, pack_positions(poslist)
+            yield word, len(poslist), len(poslist) * fb, pack_posting(poslist, codes[word])
 
     def decode_positions(self, valuestring: bytes) -> list[int]:
-        return unpack_positions(valuestring)
+        return unpack_posting(valuestring)[0]
 
     def decode_frequency(self, valuestring: bytes) -> int:
-        return len(valuestring) // 4
+        return len(valuestring) // 8
 
     def decode_weight(self, valuestring: bytes) -> float:
         return self.decode_frequency(valuestring) * self.field_boost
 
     def decode_position_boosts(self, valuestring: bytes) -> list[tuple[int, float]]:
-        return [(pos, 1.0) for pos in unpack_positions(valuestring)]
+        return [(pos, 1.0) for pos in self.decode_positions(valuestring)]
 
     def combine(self, vs: list[bytes]) -> bytes:
-        merged: set[int] = set()
+        merged: dict[int, int] = {}
         for v in vs:
-            merged.update(unpack_positions(v))
-        return pack_positions(sorted(merged))
+            positions, codes = unpack_posting(v)
+            merged.update(zip(positions, codes))
+        ordered = sorted(merged)
+        return pack_posting(ordered, [merged[p] for p in ordered])

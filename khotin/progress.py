@@ -20,7 +20,7 @@ class Progress:
         self.stream = stream
         self.interval = interval
         self._bar = None
-        self._last = 0.0
+        self._last = time.monotonic()
         self._done = 0
         if stream.isatty():
             from tqdm import tqdm

@@ -24,10 +24,11 @@ from pathlib import Path
 import numpy as np
 
 from index import store
+from index.formats import spelling_code
 
 from . import plan as P
 from .doctable import DocTable, SegmentColumns, build_table, new_vocabs, read_segment
-from .postings import READ_LOCK, PostingCache, TermPositions, TermPostings
+from .postings import EMPTY_POSITIONS, READ_LOCK, PostingCache, TermPositions, TermPostings
 
 K1 = 1.2
 B = 0.75
@@ -51,10 +52,11 @@ class Snapshot:
         segcols, deleted = [], []
         for segreader, _offset in self.leaves:
             segcols.append(engine.segment_columns(segreader))
-            dels = segreader.deleted_docs() if segreader.has_deletions() else ()
+            dels = segreader.segment().deleted_docs() if segreader.has_deletions() else ()
             deleted.append(np.fromiter(dels, dtype=np.int64))
         self.table: DocTable = build_table(self.leaves, segcols, deleted)
         self._terms: dict[tuple, TermPostings] = {}
+        self._positions: dict[tuple, TermPositions] = {}
 
     # -- lifetime -----------------------------------------------------------
 
@@ -111,18 +113,39 @@ class Snapshot:
         self._terms[key] = result
         return result
 
-    def positions(self, fieldname: str, term: str) -> TermPositions:
-        docs, pos = [], []
-        for segreader, offset in self.leaves:
-            p = self.engine.cache.get(segreader, "x", fieldname, term)
-            if len(p.docs):
-                docs.append(p.docs + offset if offset else p.docs)
-                pos.append(p.pos)
-        if not docs:
-            return TermPositions(np.zeros(0, np.int32), np.zeros(0, np.uint32))
-        if len(docs) == 1:
-            return TermPositions(docs[0], pos[0])
-        return TermPositions(np.concatenate(docs), np.concatenate(pos))
+    def positions(self, fieldname: str, term: str, exact: str | None = None) -> TermPositions:
+        """Positions (and spelling codes) of a folded term, optionally one spelling only."""
+        key = ("x", fieldname, term)
+        cached = self._positions.get(key)
+        if cached is None:
+            docs, pos, code = [], [], []
+            for segreader, offset in self.leaves:
+                p = self.engine.cache.get(segreader, "x", fieldname, term)
+                if len(p.docs):
+                    docs.append(p.docs + offset if offset else p.docs)
+                    pos.append(p.pos)
+                    code.append(p.code)
+            if not docs:
+                cached = EMPTY_POSITIONS
+            elif len(docs) == 1:
+                cached = TermPositions(docs[0], pos[0], code[0])
+            else:
+                cached = TermPositions(np.concatenate(docs), np.concatenate(pos), np.concatenate(code))
+            if len(self._positions) > 1024:
+                self._positions.clear()
+            self._positions[key] = cached
+        return cached.spelled(spelling_code(exact) if exact else None)
+
+    def term_postings(self, fieldname: str, term: str, exact: str | None) -> TermPostings:
+        """Postings of a folded term; with ``exact``, only documents spelling it that way."""
+        if exact is None:
+            return self.postings(fieldname, term)
+        key = (fieldname, term, exact)
+        cached = self._terms.get(key)
+        if cached is None:
+            cached = self.positions(fieldname, term, exact).postings()
+            self._terms[key] = cached
+        return cached
 
     def expand_prefix(self, fieldname: str, prefix: str) -> list[str]:
         terms: set[str] = set()
@@ -167,7 +190,7 @@ class Snapshot:
             terms = set()
             for fieldname in node.fields:
                 terms.update(self.expand_prefix(fieldname, node.prefix))
-            return self._terms_q(node.fields, [(t, 1.0) for t in sorted(terms)])
+            return self._terms_q(node.fields, [(t, None, 1.0) for t in sorted(terms)])
         if isinstance(node, P.ColumnQ):
             mask = self.engine.column_mask(self.table, node.column, node.value)
             return mask, np.zeros(self.n, dtype=np.float32)
@@ -202,15 +225,15 @@ class Snapshot:
             self._adjacency_bonus(node.adjacency, mask, score)
         return mask, score
 
-    def _terms_q(self, fields: dict[str, float], terms: list[tuple[str, float]]):
+    def _terms_q(self, fields: dict[str, float], terms: list[P.Term]):
         mask, score = self._zeros()
         table = self.table
         n_live = max(table.live_count, 1)
         for fieldname, fboost in fields.items():
             lengths = table.lengths[fieldname]
             norm = K1 * (1 - B + B * lengths / table.avg_length[fieldname])
-            for term, weight in terms:
-                p = self.postings(fieldname, term)
+            for term, exact, weight in terms:
+                p = self.term_postings(fieldname, term, exact)
                 if not len(p.ids):
                     continue
                 df = len(p.ids)
@@ -220,7 +243,7 @@ class Snapshot:
                 mask[p.ids] = True
         return mask, score
 
-    def _phrase_q(self, fields: dict[str, float], slots: list[tuple[int, list[str]]], weight: float):
+    def _phrase_q(self, fields: dict[str, float], slots: list[tuple[int, list[P.Alt]]], weight: float):
         mask, score = self._zeros()
         table = self.table
         n_live = max(table.live_count, 1)
@@ -230,29 +253,29 @@ class Snapshot:
                 continue
             idf = 0.0
             for _, alts in slots:
-                df = max(len(self.postings(fieldname, t).ids) for t in alts)
+                df = max(len(self.term_postings(fieldname, t, exact).ids) for t, exact in alts)
                 idf += math.log(1 + (n_live - df + 0.5) / (df + 0.5))
             norm = K1 * (1 - B + B * table.lengths[fieldname][docs] / table.avg_length[fieldname])
             score[docs] += (weight * fboost * idf) * freq * (K1 + 1) / (freq + norm)
             mask[docs] = True
         return mask, score
 
-    def phrase_docs(self, fieldname: str, slots: list[tuple[int, list[str]]],
+    def phrase_docs(self, fieldname: str, slots: list[tuple[int, list[P.Alt]]],
                     candidates: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
         """Documents where the slots occur at their offsets, with phrase counts."""
         cand = self.table.live.copy() if candidates is None else candidates.copy()
         for _, alts in slots:  # cheap pre-filter on document ids
             slot_mask = np.zeros(self.n, dtype=bool)
-            for term in alts:
-                slot_mask[self.postings(fieldname, term).ids] = True
+            for term, exact in alts:
+                slot_mask[self.term_postings(fieldname, term, exact).ids] = True
             cand &= slot_mask
             if not cand.any():
                 return np.zeros(0, np.int64), np.zeros(0, np.float32)
         keyed = []
         for offset, alts in slots:
             keys = []
-            for term in alts:
-                pos = self.positions(fieldname, term)
+            for term, exact in alts:
+                pos = self.positions(fieldname, term, exact)
                 keep = cand[pos.docs]
                 keys.append((pos.docs[keep].astype(np.int64) << 32) + pos.pos[keep].astype(np.int64) - offset)
             k = keys[0] if len(keys) == 1 else np.unique(np.concatenate(keys))

@@ -1,13 +1,13 @@
 """Turn the parsed query into what the engine evaluates, the Vietnamese way.
 
-For every word the user typed the planner decides which index terms to ask
-for (the index holds, at the same positions, the exact form with canonical
-tone placement and the accent-folded form):
+Index terms are folded syllables; each position also records the exact
+spelling (canonical tones).  For every word the user typed the planner
+decides what to ask for:
 
-* typed with accents (``Đảng``): the exact term, plus the folded term at a
-  lower weight, so ``Đảng`` outranks ``đang`` but both are found;
-* typed without accents (``dang``): the folded term, which every accented
-  spelling also carries;
+* typed with accents (``Đảng``): the folded term restricted to that exact
+  spelling, plus the folded term at a lower weight, so ``Đảng`` outranks
+  ``đang`` but both are found;
+* typed without accents (``dang``): the folded term, any spelling;
 * a compound (``35-NQ/TW``): the whole token, or its parts as a phrase;
 * an abbreviation (``UBND``): also its full form as a phrase, and a full
   form in the query (``ủy ban nhân dân``) also its abbreviation.
@@ -46,29 +46,34 @@ class Unit:
     def width(self) -> int:
         return max(1, len(self.parts))
 
-    def terms(self) -> list[tuple[str, float]]:
+    def terms(self) -> list[Term]:
         if self.accented:
-            return [(self.exact, 1.0), (self.folded, FOLDED_WEIGHT)]
-        return [(self.folded, 1.0)]
+            return [(self.folded, self.exact, 1.0), (self.folded, None, FOLDED_WEIGHT)]
+        return [(self.folded, None, 1.0)]
 
-    def phrase_term(self) -> str:
-        return self.exact if self.accented else self.folded
+    def phrase_term(self) -> Alt:
+        return (self.folded, self.exact if self.accented else None)
 
 
 # --- plan nodes --------------------------------------------------------------
+
+#: (folded term, exact spelling or None for any, weight)
+Term = tuple[str, "str | None", float]
+#: (folded term, exact spelling or None): one alternative in a phrase slot
+Alt = tuple[str, "str | None"]
 
 
 @dataclass
 class TermQ:
     fields: dict[str, float]
-    terms: list[tuple[str, float]]  # (term, weight), any of them matches
+    terms: list[Term]  # any of them matches
     highlight: list[str]  # folded forms to mark in snippets
 
 
 @dataclass
 class PhraseQ:
     fields: dict[str, float]
-    slots: list[tuple[int, list[str]]]  # (position offset, alternative terms)
+    slots: list[tuple[int, list[Alt]]]  # (position offset, alternatives)
     weight: float = 1.0
     highlight: list[str] = field(default_factory=list)
 
@@ -89,7 +94,7 @@ class ColumnQ:
 @dataclass
 class AndQ:
     children: list
-    adjacency: list[tuple[dict[str, float], list[list[str]]]] = field(default_factory=list)
+    adjacency: list[tuple[dict[str, float], list[list[Alt]]]] = field(default_factory=list)
 
 
 @dataclass
@@ -140,7 +145,7 @@ def _fields_for(name: str | None) -> dict[str, float]:
 def _unit_node(unit: Unit, fields: dict[str, float]) -> PlanNode:
     node: PlanNode = TermQ(fields, unit.terms(), [unit.folded])
     if unit.parts:
-        parts = PhraseQ(fields, [(i, [p if unit.accented else fold(p)]) for i, p in enumerate(unit.parts)],
+        parts = PhraseQ(fields, [(i, [(fold(p), p if unit.accented else None)]) for i, p in enumerate(unit.parts)],
                         highlight=[fold(p) for p in unit.parts])
         node = OrQ([node, parts])
     expansions_ = [] if (unit.folded in NEEDS_PERIOD and not unit.period) else expansions().get(unit.folded, [])
@@ -151,7 +156,7 @@ def _unit_node(unit: Unit, fields: dict[str, float]) -> PlanNode:
 
 
 def _folded_phrase(syllables: tuple[str, ...], fields: dict[str, float]) -> PhraseQ:
-    return PhraseQ(fields, [(i, [s]) for i, s in enumerate(syllables)], weight=EXPANSION_WEIGHT,
+    return PhraseQ(fields, [(i, [(s, None)]) for i, s in enumerate(syllables)], weight=EXPANSION_WEIGHT,
                    highlight=list(syllables))
 
 
@@ -177,7 +182,7 @@ def _words_node(words: qp.Words) -> PlanNode | None:
             if shorts:
                 group = [_unit_node(u, fields) for u in units[i:i + size]]
                 full = AndQ(group) if len(group) > 1 else group[0]
-                abbr = [TermQ(fields, [(s, EXPANSION_WEIGHT)], [s]) for s in shorts]
+                abbr = [TermQ(fields, [(s, None, EXPANSION_WEIGHT)], [s]) for s in shorts]
                 nodes.append(OrQ([full, *abbr]))
                 matched = size
                 break
@@ -188,7 +193,7 @@ def _words_node(words: qp.Words) -> PlanNode | None:
         i += 1
     adjacency = []
     if len(units) > 1:
-        adjacency.append((fields, [[u.folded] for u in units if not u.parts]))
+        adjacency.append((fields, [[(u.folded, None)] for u in units if not u.parts]))
     if len(nodes) == 1 and not adjacency:
         return nodes[0]
     return AndQ(nodes, adjacency)
@@ -205,13 +210,13 @@ def _phrase_node(phrase: qp.Phrase) -> PlanNode | None:
     # "UBND huyện" also matches "Ủy ban nhân dân huyện", and the reverse.
     for i, unit in enumerate(units):
         for full in expansions().get(unit.folded, []):
-            variants.append(_slots(units[:i]) + _shift([(j, [s]) for j, s in enumerate(full)], _width(units[:i]))
+            variants.append(_slots(units[:i]) + _shift([(j, [(s, None)]) for j, s in enumerate(full)], _width(units[:i]))
                             + _shift(_slots(units[i + 1:]), _width(units[:i]) + len(full)))
     longest = longest_full_form()
     for i in range(len(units)):
         for size in range(min(longest, len(units) - i), 1, -1):
             for short in contractions().get(tuple(u.folded for u in units[i:i + size]), []):
-                variants.append(_slots(units[:i]) + [(_width(units[:i]), [short])]
+                variants.append(_slots(units[:i]) + [(_width(units[:i]), [(short, None)])]
                                 + _shift(_slots(units[i + size:]), _width(units[:i]) + _token_width(short)))
     highlight = [u.folded for u in units] + [fold(p) for u in units for p in u.parts]
     nodes = [PhraseQ(fields, slots, weight=1.0 if k == 0 else EXPANSION_WEIGHT, highlight=highlight)
@@ -219,8 +224,8 @@ def _phrase_node(phrase: qp.Phrase) -> PlanNode | None:
     return nodes[0] if len(nodes) == 1 else OrQ(nodes)
 
 
-def _slots(units: list[Unit]) -> list[tuple[int, list[str]]]:
-    slots: list[tuple[int, list[str]]] = []
+def _slots(units: list[Unit]) -> list[tuple[int, list[Alt]]]:
+    slots: list[tuple[int, list[Alt]]] = []
     offset = 0
     for unit in units:
         slots.append((offset, [unit.phrase_term()]))  # a compound as its whole token
@@ -236,7 +241,7 @@ def _width(units: list[Unit]) -> int:
     return sum(u.width for u in units)
 
 
-def _shift(slots: list[tuple[int, list[str]]], by: int) -> list[tuple[int, list[str]]]:
+def _shift(slots: list[tuple[int, list[Alt]]], by: int) -> list[tuple[int, list[Alt]]]:
     return [(off + by, terms) for off, terms in slots]
 
 

@@ -8,9 +8,10 @@ arrays in one go:
 
 * ``ids``: segment-local document numbers (int32, ascending),
 * ``tf``: term frequencies (float32),
-* and, only for phrase checks, the positions of every posting flattened
-  into one uint32 array (our :class:`index.formats.PackedPositions` values
-  are raw uint32, so this is one ``frombuffer``).
+* and, for exact-spelling matches and phrase checks, the positions and
+  spelling codes of every posting flattened into uint32 arrays (our
+  :class:`index.formats.PackedPositions` values are raw uint32, so this is
+  one ``frombuffer`` and a mask).
 
 Segments are immutable, so arrays are cached by segment id and survive
 commits that only add segments.  Deletions are applied later through the
@@ -49,14 +50,29 @@ class TermPostings:
 class TermPositions:
     docs: np.ndarray  # int32, one entry per position (segment-local doc)
     pos: np.ndarray  # uint32
+    code: np.ndarray  # uint32 spelling code of the exact form at that position
 
     @property
     def nbytes(self) -> int:
-        return self.docs.nbytes + self.pos.nbytes
+        return self.docs.nbytes + self.pos.nbytes + self.code.nbytes
+
+    def spelled(self, code: int | None) -> TermPositions:
+        """Only the positions where the exact form has this spelling code."""
+        if code is None:
+            return self
+        keep = self.code == code
+        return TermPositions(self.docs[keep], self.pos[keep], self.code[keep])
+
+    def postings(self) -> TermPostings:
+        """Per-document counts (a TermPostings) of these positions."""
+        if not len(self.docs):
+            return EMPTY_POSTINGS
+        docs, counts = np.unique(self.docs, return_counts=True)
+        return TermPostings(docs.astype(np.int32), counts.astype(np.float32))
 
 
 EMPTY_POSTINGS = TermPostings(_EMPTY_I, _EMPTY_F)
-EMPTY_POSITIONS = TermPositions(_EMPTY_I, _EMPTY_U)
+EMPTY_POSITIONS = TermPositions(_EMPTY_I, _EMPTY_U, _EMPTY_U)
 
 
 def _matcher(segreader, fieldname: str, term: str):
@@ -119,10 +135,15 @@ def read_positions(segreader, fieldname: str, term: str) -> TermPositions:
             ids.append(np.asarray(id_list, dtype=np.int32))
     if not raw:
         return EMPTY_POSITIONS
-    counts = np.fromiter((len(v) >> 2 for v in raw), dtype=np.int64, count=len(raw))
-    pos = np.frombuffer(b"".join(raw), dtype="<u4").astype(np.uint32, copy=False)
-    docs = np.repeat(np.concatenate(ids), counts)
-    return TermPositions(docs, pos)
+    # Each value is freq positions then freq codes (uint32); split them apart.
+    freq = np.fromiter((len(v) >> 3 for v in raw), dtype=np.int64, count=len(raw))
+    flat = np.frombuffer(b"".join(raw), dtype="<u4").astype(np.uint32, copy=False)
+    width = 2 * freq
+    starts = np.repeat(np.cumsum(width) - width, width)
+    local = np.arange(len(flat), dtype=np.int64) - starts
+    is_pos = local < np.repeat(freq, width)
+    docs = np.repeat(np.concatenate(ids), freq)
+    return TermPositions(docs, flat[is_pos], flat[~is_pos])
 
 
 class PostingCache:

@@ -25,7 +25,7 @@ from crawler.catalog import Catalog
 from index.schema import NO_DATE
 from khotin.paths import DataDir
 from khotin.settings import Settings, load_settings
-from khotin.text import canonical_tones, fold, nfc
+from khotin.text import nfc
 
 from . import plan as P
 from . import queryparse
@@ -48,7 +48,6 @@ class SearchService:
         self._local = threading.local()
         self._cache: OrderedDict[tuple, dict] = OrderedDict()
         self._cache_lock = threading.Lock()
-        self._spellings: dict[str, dict[str, Counter]] = {}
 
     # -- plumbing -----------------------------------------------------------
 
@@ -241,31 +240,7 @@ class SearchService:
         texts = self.catalog.bodies([i for i in ids if i])
         titles = [snap.stored(int(d)).get("doc", {}).get("title", "") for d in top]
         corpus = titles + [f"{s}\n{b}" for s, b in texts.values()]
-        return suggest(nfc(params.q), corpus, lambda folded: self._best_spelling(snap, folded))
-
-    def _best_spelling(self, snap: Snapshot, folded: str) -> str | None:
-        """Most frequent accented spelling of a folded word across the index."""
-        total: Counter = Counter()
-        for segreader, _ in snap.leaves:
-            segid = segreader.segment().segment_id()
-            table = self._spellings.get(segid)
-            if table is None:
-                table = {}
-                for term, df in _segment_lexicon(snap, segreader):
-                    if not term.isascii() and term.isalpha():
-                        table.setdefault(fold(term), Counter())[term] += df
-                self._spellings[segid] = table
-            total.update(table.get(folded, {}))
-        if not total:
-            return None
-        return canonical_tones(total.most_common(1)[0][0])
-
-
-def _segment_lexicon(snap: Snapshot, segreader):
-    from .postings import READ_LOCK
-
-    with READ_LOCK:
-        return [(t.decode("utf-8"), info.doc_frequency()) for t, info in segreader.iter_field("text")]
+        return suggest(nfc(params.q), corpus)
 
 
 def _top(counts: np.ndarray, names: list[str]) -> list[list]:

@@ -8,7 +8,7 @@ the archive itself, in two steps:
    run (comparing folded forms) and take the spelling printed there —
    context picks ``ủy ban nhân dân`` for ``uy ban nhan dan``;
 2. words not found that way take their most frequent accented spelling in
-   the index's vocabulary.
+   those same texts (every result contains the word, folded).
 
 Tone placement is canonicalised (``uỷ`` → ``ủy``) and the user's casing kept.
 """
@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 from khotin.text import canonical_tones, fold, has_diacritics
 
@@ -60,7 +60,18 @@ def _apply_case(template: str, word: str) -> str:
     return word
 
 
-def suggest(query: str, texts: Iterable[str], best_spelling: Callable[[str], str | None]) -> str | None:
+def _spellings(texts: list[str]) -> dict[str, Counter]:
+    """Folded word → counts of its accented spellings in the texts."""
+    out: dict[str, Counter] = {}
+    for text in texts:
+        for token in _WORD.findall(text):
+            if not token.isascii():
+                exact = canonical_tones(token.lower())
+                out.setdefault(fold(exact), Counter())[exact] += 1
+    return out
+
+
+def suggest(query: str, texts: Iterable[str]) -> str | None:
     """A restored query, or ``None`` when there is nothing to restore."""
     words = _query_words(query)
     plain = [(s, e, w) for s, e, w in words if not has_diacritics(w)]
@@ -82,11 +93,13 @@ def suggest(query: str, texts: Iterable[str], best_spelling: Callable[[str], str
         for j, i in enumerate(run):
             if seen[j]:
                 restored[i] = seen[j].most_common(1)[0][0]
-    for i, (_, _, w) in enumerate(words):
-        if i not in restored and not has_diacritics(w):
-            best = best_spelling(fold(w.lower()))
-            if best:
-                restored[i] = best
+    if any(i not in restored and not has_diacritics(w) for i, (_, _, w) in enumerate(words)):
+        spellings = _spellings(texts)
+        for i, (_, _, w) in enumerate(words):
+            if i not in restored and not has_diacritics(w):
+                counts = spellings.get(fold(w.lower()))
+                if counts:
+                    restored[i] = counts.most_common(1)[0][0]
     out = []
     cursor = 0
     changed = False
