@@ -58,7 +58,7 @@ def pct(values: list[float], p: float) -> float:
 # -- 1. indexing ---------------------------------------------------------------
 
 
-def bench_indexing(n: int) -> tuple[str, dict]:
+def bench_indexing(n: int, rounds: int = 3) -> tuple[str, dict]:
     articles = [corpus.to_article(g) for g in corpus.generated(n)]
     syll = sum(len(a.body.split()) + len(a.summary.split()) for a in articles) / n
     tmp = corpus.OUT / "tmp-index"
@@ -71,20 +71,23 @@ def bench_indexing(n: int) -> tuple[str, dict]:
         fn()
         elapsed = time.perf_counter() - started
         size = sum(p.stat().st_size for p in tmp.rglob("*") if p.is_file())
-        results[label] = {"seconds": elapsed, "docs_per_s": n / elapsed, "bytes": size}
+        best = results.get(label)
+        if best is None or elapsed < best["seconds"]:  # best of the rounds: least disturbed run
+            results[label] = {"seconds": elapsed, "docs_per_s": n / elapsed, "bytes": size}
         print(f"  {label}: {n / elapsed:.0f} docs/s", flush=True)
 
-    timed("stock Whoosh, 1 writer", lambda: StockWhoosh.build(tmp / "ix", articles))
-    timed("stock Whoosh, procs=2", lambda: StockWhoosh.build(tmp / "ix", articles, procs=2))
-    for variant in ("syllables", "khotin", "khotin+pairs"):
-        timed(f"{variant}, 1 writer", lambda v=variant: index_variant(tmp / "ix", articles, v))
-    timed("khotin, procs=2", lambda: index_variant(tmp / "ix", articles, "khotin", procs=2))
-    timed("SQLite FTS5", lambda: Fts5.build(tmp / "fts.sqlite", articles))
+    for _ in range(rounds):  # interleaved rounds, so a noisy moment hits every writer alike
+        timed("stock Whoosh, 1 writer", lambda: StockWhoosh.build(tmp / "ix", articles))
+        timed("stock Whoosh, procs=2", lambda: StockWhoosh.build(tmp / "ix", articles, procs=2))
+        for variant in ("syllables", "khotin", "khotin+pairs"):
+            timed(f"{variant}, 1 writer", lambda v=variant: index_variant(tmp / "ix", articles, v))
+        timed("khotin, procs=2", lambda: index_variant(tmp / "ix", articles, "khotin", procs=2))
+        timed("SQLite FTS5", lambda: Fts5.build(tmp / "fts.sqlite", articles))
     shutil.rmtree(tmp, ignore_errors=True)
     base = results["stock Whoosh, 1 writer"]["seconds"]
     rows = [[label, f"{r['docs_per_s']:.0f}", f"{r['seconds'] / base:.2f}×", f"{r['bytes'] / 1e6:.1f}"]
             for label, r in results.items()]
-    text = table(f"Indexing {n:,} articles (~{syll:.0f} syllables each)",
+    text = table(f"Indexing {n:,} articles (~{syll:.0f} syllables each; best of {rounds} interleaved rounds)",
                  ["writer", "docs/s", "time vs stock Whoosh (1 writer)", "size MB"], rows)
     return text, results
 
@@ -184,6 +187,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sizes", default="10000,100000")
     ap.add_argument("--index-docs", type=int, default=5000)
     ap.add_argument("--passes", type=int, default=5)
+    ap.add_argument("--rounds", type=int, default=3, help="indexing rounds (best kept)")
     ap.add_argument("--skip-indexing", action="store_true")
     args = ap.parse_args(argv)
     corpus.OUT.mkdir(parents=True, exist_ok=True)
@@ -191,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"command: {command}", flush=True)
     texts, results = [], {"command": command}
     if not args.skip_indexing:
-        text, results["indexing"] = bench_indexing(args.index_docs)
+        text, results["indexing"] = bench_indexing(args.index_docs, args.rounds)
         texts.append(text)
     for n in (int(s) for s in args.sizes.split(",") if s):
         t, results[str(n)] = bench_size(n, args.passes)

@@ -28,16 +28,18 @@ from whoosh import index as whoosh_index
 from whoosh.index import FileIndex, LockError
 from whoosh.writing import SegmentWriter
 
+from khotin.errors import UserError
+
 from .schema import ANALYSIS_VERSION, build_schema
 
 VERSION_FILE = "khotin-index.json"
 
 
-class IndexBusy(Exception):
+class IndexBusy(UserError):
     """Another process holds the index writer lock for longer than we waited."""
 
 
-class IndexOutdated(Exception):
+class IndexOutdated(UserError):
     """The index was built by another analysis version; run ``khotin reindex``."""
 
 
