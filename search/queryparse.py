@@ -24,6 +24,7 @@ from khotin.text import nfc
 
 MAX_QUERY_CHARS = 1000
 MAX_TERMS = 64
+MAX_DEPTH = 32
 
 FIELDS = {
     "title": "title", "tieude": "title",
@@ -96,6 +97,7 @@ class _Parser:
     def __init__(self, tokens: list[_Tok]):
         self.toks = tokens
         self.i = 0
+        self.depth = 0
 
     def peek(self) -> _Tok | None:
         return self.toks[self.i] if self.i < len(self.toks) else None
@@ -145,7 +147,11 @@ class _Parser:
 
     def primary(self, tok: _Tok, fieldname: str | None = None) -> Node | None:
         if tok.kind == "lp":
+            self.depth += 1
+            if self.depth > MAX_DEPTH:
+                raise QueryError(f"quá nhiều dấu ngoặc lồng nhau / parentheses nested deeper than {MAX_DEPTH}")
             node = self.or_expr()
+            self.depth -= 1
             if (nxt := self.peek()) is not None and nxt.kind == "rp":
                 self.take()
             return _with_field(node, fieldname)
