@@ -151,6 +151,16 @@ class Catalog:
         with db.transaction(self.conn):
             return self._upsert(article)
 
+    def upsert_in_transaction(self, article: Article) -> Outcome:
+        """:meth:`upsert` inside the caller's open transaction.
+
+        The crawler writes an article, its capture rows and the URL's crawl
+        state in one transaction, so a kill leaves all or none of them.
+        """
+        if not self.conn.in_transaction:
+            raise RuntimeError("upsert_in_transaction needs an open transaction")
+        return self._upsert(article)
+
     def upsert_many(self, articles: Iterable[Article]) -> dict[str, int]:
         """Upsert a batch in one transaction; returns counts per outcome."""
         counts = {"new": 0, "changed": 0, "unchanged": 0}
@@ -284,6 +294,10 @@ class Catalog:
     def link_captures(self, url: str, article_id: str) -> None:
         self.conn.execute("UPDATE captures SET article_id = ? WHERE url = ? AND article_id IS NULL",
                           (article_id, url))
+
+    def clear_captures(self) -> None:
+        """Forget every capture row (the rebuild re-reads them from the WARC files)."""
+        self.conn.execute("DELETE FROM captures")
 
     def captures_for(self, article_id: str) -> list[Capture]:
         """All captures of an article, newest first (the article page lists them)."""

@@ -161,7 +161,7 @@ def cmd_reindex(args: argparse.Namespace, settings: Settings) -> int:
     if args.from_archive:
         from crawler.rebuild import rebuild_catalog
 
-        with progress_bar("reading WARC files", unit="record") as bar:
+        with progress_bar("reading WARC files", unit="byte") as bar:
             report = rebuild_catalog(data, settings, progress=bar.update_to)
         print(f"catalog rebuilt from the archive: {report}")
     with progress_bar("indexing", unit="article") as bar:

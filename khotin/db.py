@@ -8,6 +8,7 @@ catalog file is shared but each module owns its tables.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -41,7 +42,11 @@ def connect(path: str | Path, *, readonly: bool = False) -> sqlite3.Connection:
 def ensure_schema(conn: sqlite3.Connection, owner: str, schema: str) -> None:
     """Create ``owner``'s tables if missing (idempotent, cheap after the first call)."""
     db = conn.execute("PRAGMA database_list").fetchone()["file"]
-    key = (db, owner)
+    try:
+        inode = os.stat(db).st_ino if db else 0
+    except OSError:
+        inode = 0
+    key = (db, inode, owner)  # a catalog deleted and recreated is a new file
     with _applied_lock:
         if key in _applied:
             return
