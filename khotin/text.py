@@ -25,6 +25,8 @@ __all__ = [
     "clean_text",
     "canonical_tones",
     "fold",
+    "fold_key",
+    "fold_text",
     "has_diacritics",
     "name_key",
     "nfc",
@@ -148,3 +150,32 @@ def canonical_tones(text: str) -> str:
 def name_key(name: str) -> str:
     """A comparison key for people and units: ``Thuý Ngà`` == ``THÚY NGÀ``."""
     return " ".join(canonical_tones(nfc(name).lower()).split())
+
+
+_KEYS: dict[str, str] = {}
+
+
+def fold_key(token: str) -> str:
+    """``fold(canonical_tones(token.lower()))`` behind a bounded memo.
+
+    Snippets and suggestions compare every word of a text with the query's
+    folded words; the vocabulary is small, so a dict beats recomputing.
+    """
+    key = _KEYS.get(token)
+    if key is None:
+        if len(_KEYS) > 500_000:
+            _KEYS.clear()
+        key = _KEYS[token] = fold(canonical_tones(token.lower()))
+    return key
+
+
+def fold_text(text: str) -> str | None:
+    """A whole text lowercased, tone-canonicalised and folded, offsets unchanged.
+
+    ``None`` in the rare case a character's lowercase form is longer (so the
+    offsets would shift); callers then work word by word.
+    """
+    lowered = text.lower()
+    if len(lowered) != len(text):
+        return None
+    return canonical_tones(lowered).translate(_FOLD)

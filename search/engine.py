@@ -45,7 +45,8 @@ class Snapshot:
         self.identity = identity
         self.ix = store.open_index(engine.path)
         self.reader = self.ix.reader()
-        self.leaves = list(self.reader.leaf_readers())
+        # A brand-new empty index has a reader without segments: skip it.
+        self.leaves = [(r, o) for r, o in self.reader.leaf_readers() if r.segment() is not None]
         self._refs = 1
         self._lock = threading.Lock()
         self.closed = False
@@ -134,7 +135,13 @@ class Snapshot:
             if len(self._positions) > 1024:
                 self._positions.clear()
             self._positions[key] = cached
-        return cached.spelled(spelling_code(exact) if exact else None)
+        if exact is None:
+            return cached
+        spelled_key = ("x", fieldname, term, exact)
+        spelled = self._positions.get(spelled_key)
+        if spelled is None:
+            spelled = self._positions[spelled_key] = cached.spelled(spelling_code(exact))
+        return spelled
 
     def term_postings(self, fieldname: str, term: str, exact: str | None) -> TermPostings:
         """Postings of a folded term; with ``exact``, only documents spelling it that way."""

@@ -160,7 +160,7 @@ class SearchService:
             start = (params.page - 1) * params.per_page
             ranked = self._ranked(snap, params, mask, score, plan, start + params.per_page)
             page_docs = ranked[start:start + params.per_page]
-            results = self._results(snap, page_docs, score, plan)
+            results, texts = self._results(snap, page_docs, score, plan)
             response = {
                 "query": params.q,
                 "total": total,
@@ -170,7 +170,7 @@ class SearchService:
                 "sort": params.sort,
                 "results": results,
                 "facets": self._facets(snap, mask),
-                "suggestion": self._suggestion(snap, params, plan, ranked[:20]),
+                "suggestion": self._suggestion(snap, params, plan, ranked[:10], texts),
             }
             if histogram:
                 response["histogram"] = self._histogram(snap, mask)
@@ -208,16 +208,20 @@ class SearchService:
 
     # -- result details -----------------------------------------------------
 
-    def _results(self, snap: Snapshot, docs: np.ndarray, score: np.ndarray, plan: P.PlanNode) -> list[dict]:
+    def _results(self, snap: Snapshot, docs: np.ndarray, score: np.ndarray,
+                 plan: P.PlanNode) -> tuple[list[dict], dict[str, str]]:
+        """Result cards for a page, and the texts read for their snippets (reused by suggestions)."""
         stored = [snap.stored(int(d)).get("doc", {}) for d in docs]
         ids = [s.get("id") for s in stored]
         texts = self.catalog.bodies([i for i in ids if i])
         terms = P.highlight_terms(plan)
         prefixes = P.prefixes(plan)
         results = []
+        used: dict[str, str] = {}
         for doc, s in zip(docs, stored):
             summary, body = texts.get(s.get("id"), ("", ""))
             text = "\n".join(p for p in (summary, body) if p) or s.get("title", "")
+            used[s.get("id")] = f"{s.get('title', '')}\n{text}"
             results.append({
                 "id": s.get("id"),
                 "url": s.get("url"),
@@ -230,17 +234,18 @@ class SearchService:
                 "score": round(float(score[doc]), 4),
                 "snippet": snippet(text, terms, prefixes),
             })
-        return results
+        return results, used
 
     def _suggestion(self, snap: Snapshot, params: SearchParams, plan: P.PlanNode,
-                    top: np.ndarray) -> str | None:
-        if not params.q.strip() or isinstance(plan, P.AllQ):
+                    top: np.ndarray, known: dict[str, str]) -> str | None:
+        if not params.q.strip() or isinstance(plan, P.AllQ) or not len(top):
             return None
         ids = [snap.stored(int(d)).get("doc", {}).get("id") for d in top]
-        texts = self.catalog.bodies([i for i in ids if i])
-        titles = [snap.stored(int(d)).get("doc", {}).get("title", "") for d in top]
-        corpus = titles + [f"{s}\n{b}" for s, b in texts.values()]
-        return suggest(nfc(params.q), corpus)
+        missing = [i for i in ids if i and i not in known]
+        texts = [known[i] for i in ids if i in known]
+        if missing:
+            texts += [f"{s}\n{b}" for s, b in self.catalog.bodies(missing).values()]
+        return suggest(nfc(params.q), texts)
 
 
 def _top(counts: np.ndarray, names: list[str]) -> list[list]:

@@ -12,32 +12,49 @@ from __future__ import annotations
 
 import html
 import re
+from functools import lru_cache
 
-from khotin.text import canonical_tones, fold
+from khotin.text import fold_key, fold_text
 
 _TOKEN = re.compile(r"[^\W_]+(?:[-/.,][^\W_]+)*")
 _PART = re.compile(r"[^\W_]+")
 WINDOW = 260
 
 
-def _fold_token(token: str) -> str:
-    return fold(canonical_tones(token.lower()))
-
-
 def find_matches(text: str, terms: set[str], prefixes: set[str] = frozenset()) -> list[tuple[int, int, str]]:
-    """(start, end, folded term) of every token or compound part the query asked for."""
-    out: list[tuple[int, int, str]] = []
+    """(start, end, folded term) of every word or compound part the query asked for.
+
+    Lowercasing, tone placement and folding all keep one code point per code
+    point, so the whole text is folded once (C-speed ``translate``) and
+    searched with one regular expression; offsets are those of the original.
+    """
     if not terms and not prefixes:
-        return out
+        return []
+    folded = fold_text(text)
+    if folded is None:  # a rare character whose lowercase is longer: go word by word
+        return _find_matches_slow(text, terms, prefixes)
+    pattern = _pattern(frozenset(terms), frozenset(prefixes))
+    return [(m.start(), m.end(), m.group()) for m in pattern.finditer(folded)]
+
+
+@lru_cache(maxsize=1024)
+def _pattern(terms: frozenset[str], prefixes: frozenset[str]) -> re.Pattern[str]:
+    alternatives = [re.escape(t) for t in sorted(terms, key=len, reverse=True)]
+    alternatives += [re.escape(p) + r"[^\W_]*" for p in sorted(prefixes, key=len, reverse=True)]
+    return re.compile(r"(?<![^\W_])(?:" + "|".join(alternatives) + r")(?![^\W_])")
+
+
+def _find_matches_slow(text: str, terms: set[str], prefixes: set[str]) -> list[tuple[int, int, str]]:
+    out: list[tuple[int, int, str]] = []
     for m in _TOKEN.finditer(text):
         word = m.group()
-        key = _fold_token(word)
+        key = fold_key(word)
         if key in terms or (prefixes and key.startswith(tuple(prefixes))):
             out.append((m.start(), m.end(), key))
             continue
         if not word.isalnum():
             for part in _PART.finditer(word):
-                pkey = _fold_token(part.group())
+                pkey = fold_key(part.group())
                 if pkey in terms:
                     out.append((m.start() + part.start(), m.start() + part.end(), pkey))
     return out

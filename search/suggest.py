@@ -19,7 +19,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 
-from khotin.text import canonical_tones, fold, has_diacritics
+from khotin.text import canonical_tones, fold, fold_key, has_diacritics
 
 _WORD = re.compile(r"[^\W_]+")
 _OPERATORS = {"AND", "OR", "NOT"}
@@ -44,7 +44,7 @@ def _from_context(words: list[str], texts: Iterable[str]) -> dict[int, Counter]:
     n = len(target)
     for text in texts:
         tokens = _WORD.findall(text)
-        folded = [fold(canonical_tones(t.lower())) for t in tokens]
+        folded = [fold_key(t) for t in tokens]
         for i in range(len(folded) - n + 1):
             if folded[i:i + n] == target:
                 for j in range(n):

@@ -21,7 +21,7 @@ from tests.conftest import build_data, generated_articles
 
 def _article(n: int, title: str = "Tin thử nghiệm") -> Article:
     return Article(url=f"https://t.example.vn/{n}", title=f"{title} {n}", body=f"Nội dung số {n} về cà phê.",
-                   site="t", published="2024-01-0%d" % (n % 9 + 1))
+                   site="t", published=f"2024-01-0{n % 9 + 1}")
 
 
 def _service(data):
