@@ -80,43 +80,31 @@ class VietnameseTokenizer(Tokenizer):
         pos = start_pos
         for match in _TOKEN.finditer(text):
             word = match.group()
-            start = match.start()
-            t.boost = 1.0
-            t.stopped = False
+            start = start_char + match.start()
+            yield _fill(t, word, pos, start, start + len(word), positions, chars, keeporiginal)
             if word.isalnum():
-                t.text = word
-                if keeporiginal:
-                    t.original = word
-                if positions:
-                    t.pos = pos
-                if chars:
-                    t.startchar = start_char + start
-                    t.endchar = start_char + match.end()
-                yield t
                 pos += 1
                 continue
-            # Compound: the whole token first, then each part.
-            t.text = word
-            if keeporiginal:
-                t.original = word
-            if positions:
-                t.pos = pos
-            if chars:
-                t.startchar = start_char + start
-                t.endchar = start_char + match.end()
-            yield t
+            # A compound: after the whole token, each part at its own position.
             for part in _PART.finditer(word):
-                t.text = part.group()
-                t.boost = 1.0
-                if keeporiginal:
-                    t.original = t.text
-                if positions:
-                    t.pos = pos
-                if chars:
-                    t.startchar = start_char + start + part.start()
-                    t.endchar = start_char + start + part.end()
-                yield t
+                yield _fill(t, part.group(), pos, start + part.start(), start + part.end(),
+                            positions, chars, keeporiginal)
                 pos += 1
+
+
+def _fill(t: Token, text: str, pos: int, start: int, end: int, positions: bool, chars: bool,
+          keeporiginal: bool) -> Token:
+    """Reuse the one Token object, as Whoosh tokenizers do."""
+    t.text = text
+    t.boost = 1.0
+    t.stopped = False
+    if keeporiginal:
+        t.original = text
+    if positions:
+        t.pos = pos
+    if chars:
+        t.startchar, t.endchar = start, end
+    return t
 
 
 class ToneFilter(Filter):

@@ -48,6 +48,10 @@ def build_parser() -> argparse.ArgumentParser:
                 continue
             raise
         module.register(sub)
+    for subparser in sub.choices.values():
+        # ``khotin search --data-dir X …`` works as well as ``khotin --data-dir X search …``.
+        subparser.add_argument("--data-dir", metavar="DIR", default=argparse.SUPPRESS,
+                               help="data directory (env KHOTIN_DATA, default ./khotin-data)")
     return parser
 
 
