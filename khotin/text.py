@@ -156,7 +156,7 @@ _KEYS: dict[str, str] = {}
 
 
 def fold_key(token: str) -> str:
-    """``fold(canonical_tones(token.lower()))`` behind a bounded memo.
+    """``fold(token.lower())`` behind a bounded memo (tone placement is moot once folded).
 
     Snippets and suggestions compare every word of a text with the query's
     folded words; the vocabulary is small, so a dict beats recomputing.
@@ -165,12 +165,12 @@ def fold_key(token: str) -> str:
     if key is None:
         if len(_KEYS) > 500_000:
             _KEYS.clear()
-        key = _KEYS[token] = fold(canonical_tones(token.lower()))
+        key = _KEYS[token] = fold(token.lower())
     return key
 
 
 def fold_text(text: str) -> str | None:
-    """A whole text lowercased, tone-canonicalised and folded, offsets unchanged.
+    """A whole text lowercased and folded, offsets unchanged.
 
     ``None`` in the rare case a character's lowercase form is longer (so the
     offsets would shift); callers then work word by word.
@@ -178,4 +178,4 @@ def fold_text(text: str) -> str | None:
     lowered = text.lower()
     if len(lowered) != len(text):
         return None
-    return canonical_tones(lowered).translate(_FOLD)
+    return lowered.translate(_FOLD)

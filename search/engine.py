@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 import threading
 import time
+from collections import OrderedDict
 from pathlib import Path
 
 import numpy as np
@@ -35,6 +36,7 @@ B = 0.75
 ADJACENCY_BONUS = 0.35  # share of the score added per adjacent pair of query words
 ADJACENCY_TOP = 2000  # documents considered for the adjacency bonus
 MAX_PREFIX_TERMS = 200
+MEMO_SIZE = 32  # evaluated queries kept per snapshot (about 0.5 MB each at 100k documents)
 
 
 class Snapshot:
@@ -58,6 +60,9 @@ class Snapshot:
         self.table: DocTable = build_table(self.leaves, segcols, deleted)
         self._terms: dict[tuple, TermPostings] = {}
         self._positions: dict[tuple, TermPositions] = {}
+        self._norms: dict[str, np.ndarray] = {}
+        self.memo: OrderedDict[tuple, tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self._memo_lock = threading.Lock()
 
     # -- lifetime -----------------------------------------------------------
 
@@ -85,6 +90,14 @@ class Snapshot:
             with READ_LOCK:
                 self.reader.close()
                 self.ix.close()
+
+    def remember(self, key: tuple, value: tuple[np.ndarray, np.ndarray]) -> None:
+        """Keep a query's (mask, score) for this generation; a few dozen at most."""
+        with self._memo_lock:
+            self.memo[key] = value
+            self.memo.move_to_end(key)
+            while len(self.memo) > MEMO_SIZE:
+                self.memo.popitem(last=False)
 
     # -- data access --------------------------------------------------------
 
@@ -177,6 +190,15 @@ class Snapshot:
                     items.append((term, info.doc_frequency()))
         return items
 
+    def length_norm(self, fieldname: str) -> np.ndarray:
+        """BM25's ``k1 * (1 - b + b * dl / avgdl)`` per document, computed once per snapshot."""
+        norm = self._norms.get(fieldname)
+        if norm is None:
+            table = self.table
+            norm = (K1 * (1 - B + B * table.lengths[fieldname] / table.avg_length[fieldname])).astype(np.float32)
+            self._norms[fieldname] = norm
+        return norm
+
     # -- evaluation ---------------------------------------------------------
 
     def evaluate(self, node: P.PlanNode, *, rank: bool = True) -> tuple[np.ndarray, np.ndarray]:
@@ -237,8 +259,7 @@ class Snapshot:
         table = self.table
         n_live = max(table.live_count, 1)
         for fieldname, fboost in fields.items():
-            lengths = table.lengths[fieldname]
-            norm = K1 * (1 - B + B * lengths / table.avg_length[fieldname])
+            norm = self.length_norm(fieldname)
             for term, exact, weight in terms:
                 p = self.term_postings(fieldname, term, exact)
                 if not len(p.ids):
@@ -262,7 +283,7 @@ class Snapshot:
             for _, alts in slots:
                 df = max(len(self.term_postings(fieldname, t, exact).ids) for t, exact in alts)
                 idf += math.log(1 + (n_live - df + 0.5) / (df + 0.5))
-            norm = K1 * (1 - B + B * table.lengths[fieldname][docs] / table.avg_length[fieldname])
+            norm = self.length_norm(fieldname)[docs]
             score[docs] += (weight * fboost * idf) * freq * (K1 + 1) / (freq + norm)
             mask[docs] = True
         return mask, score
@@ -278,13 +299,18 @@ class Snapshot:
             cand &= slot_mask
             if not cand.any():
                 return np.zeros(0, np.int64), np.zeros(0, np.float32)
+        cand_docs = np.flatnonzero(cand)
         keyed = []
         for offset, alts in slots:
             keys = []
             for term, exact in alts:
                 pos = self.positions(fieldname, term, exact)
-                keep = cand[pos.docs]
-                keys.append((pos.docs[keep].astype(np.int64) << 32) + pos.pos[keep].astype(np.int64) - offset)
+                if len(cand_docs) * 16 < len(pos.docs):
+                    pos = pos.restrict(cand_docs)
+                else:
+                    keep = cand[pos.docs]
+                    pos = TermPositions(pos.docs[keep], pos.pos[keep], pos.code[keep])
+                keys.append((pos.docs.astype(np.int64) << 32) + pos.pos.astype(np.int64) - offset)
             k = keys[0] if len(keys) == 1 else np.unique(np.concatenate(keys))
             keyed.append(k)
         keyed.sort(key=len)

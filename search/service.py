@@ -81,7 +81,14 @@ class SearchService:
     def _match(self, snap: Snapshot, params: SearchParams) -> tuple[P.PlanNode, np.ndarray, np.ndarray]:
         plan = P.build(queryparse.parse(params.q))
         rank = params.sort == "relevance" and not isinstance(plan, P.AllQ)
-        mask, score = snap.evaluate(plan, rank=rank)
+        # The query's matches are worth keeping for this generation: paging,
+        # sorting and clicking facets reuse them with other filters.
+        key = (params.q, rank)
+        cached = snap.memo.get(key)
+        if cached is None:
+            cached = snap.evaluate(plan, rank=rank)
+            snap.remember(key, cached)
+        mask, score = cached[0].copy(), cached[1]
         table = snap.table
         if params.date_from or params.date_to:
             low = _day_start(params.date_from) if params.date_from else -(2**61)
