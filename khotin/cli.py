@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "crawler.extract.command",
     "crawler.commands",
     "webui.commands",
+    "khotin.admin_commands",
 )
 
 

@@ -3,7 +3,8 @@
 ``create_app(settings_or_data_dir)`` follows the flaskr tutorial's shape:
 resolve settings, build the app, overlay configuration, then register the
 blueprints named in :data:`BLUEPRINT_MODULES` (each module exposes ``bp``).
-The admin area adds itself by appending its module to that list.
+The admin area (:mod:`webui.admin`) is four of them; its sign-in module
+installs the session and CSRF machinery when it is registered.
 
 One :class:`~search.service.SearchService` per app lives in
 ``app.extensions["khotin"]``; it also carries the data directory
@@ -34,6 +35,10 @@ BLUEPRINT_MODULES: list[str] = [
     "webui.replay",
     "webui.api",
     "webui.export",
+    "webui.admin.auth",
+    "webui.admin.portals",
+    "webui.admin.jobs",
+    "webui.admin.api",
 ]
 
 #: Requests may not carry bodies larger than this (the public UI takes none).
@@ -99,7 +104,7 @@ def create_app(settings_or_data_dir: Settings | DataDir | str | os.PathLike[str]
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         # Entries of the base template's navigation: (endpoint, label).
-        KHOTIN_NAV=[("search.index", "Tìm kiếm"), ("api.openapi", "API")],
+        KHOTIN_NAV=[("search.index", "Tìm kiếm"), ("api.openapi", "API"), ("admin.index", "Quản trị")],
     )
     app.json.ensure_ascii = False
     app.json.sort_keys = False

@@ -1,4 +1,9 @@
-"""``khotin serve``: the web UI and API through waitress (never Flask's debug server)."""
+"""``khotin serve``: the web UI and API through waitress (never Flask's debug server).
+
+It also starts the job worker (``khotin worker``) as a child process unless
+``--no-worker`` or the setting ``worker = false``, restarts it if it dies,
+and stops it when the server stops.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ import signal
 
 from khotin.errors import UserError
 from khotin.settings import Settings
+from khotin.workerproc import WorkerProcess
 
 from .serving import bind, make_server, run_server, serve_workers
 
@@ -20,6 +26,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--workers", type=int, default=1,
                    help="server processes sharing the port (default 1); searches are CPU-bound "
                         "Python, so use one per core under load; each has `threads` threads")
+    p.add_argument("--no-worker", action="store_true",
+                   help="do not start the job worker (run `khotin worker` yourself; the setting "
+                        "worker=false does the same)")
+    p.add_argument("--trusted-proxy", metavar="ADDR",
+                   help="address of a reverse proxy whose X-Forwarded-Proto and X-Forwarded-For "
+                        "headers are believed (HTTPS detection for Secure cookies, client addresses "
+                        "for rate limits); without it those headers are ignored")
     p.set_defaults(func=cmd_serve)
 
 
@@ -28,9 +41,10 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         raise UserError(f"--port {args.port}: must be between 0 and 65535")
     if not 1 <= args.workers <= 64:
         raise UserError(f"--workers {args.workers}: must be between 1 and 64")
+    proxy = getattr(args, "trusted_proxy", None)
     try:
         if args.workers == 1:
-            server = make_server(settings, args.host, args.port)
+            server = make_server(settings, args.host, args.port, trusted_proxy=proxy)
             port = server.effective_port
         else:
             sock = bind(args.host, args.port)
@@ -39,11 +53,37 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         raise UserError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}") from None
     print(f"khotin: serving {settings.data_path} on http://{args.host}:{port}/ "
           f"({args.workers} process(es) x {settings.threads} threads); Ctrl-C stops", flush=True)
-    if args.workers == 1:
-        signal.signal(signal.SIGTERM, _interrupt)  # stop cleanly, as on Ctrl-C
-        run_server(server)
-        return 0
-    return serve_workers(settings, sock, args.workers, announce=lambda m: print(f"khotin: {m}", flush=True))
+    worker = _start_worker(args, settings)
+    try:
+        if args.workers == 1:
+            signal.signal(signal.SIGTERM, _interrupt)  # stop cleanly, as on Ctrl-C
+            if worker is not None:
+                worker.supervise()
+            run_server(server)
+            return 0
+        return serve_workers(settings, sock, args.workers, announce=_announce, trusted_proxy=proxy,
+                             job_worker=worker)
+    finally:
+        if worker is not None:
+            worker.stop()
+
+
+def _announce(message: str) -> None:
+    print(f"khotin: {message}", flush=True)
+
+
+def _start_worker(args: argparse.Namespace, settings: Settings) -> WorkerProcess | None:
+    """The job worker child, unless --no-worker or the setting worker=false."""
+    if getattr(args, "no_worker", False) or not settings.worker:
+        return None
+    cli_args = ["--data-dir", str(settings.data_dir)]
+    for item in getattr(args, "set", None) or []:
+        cli_args += ["--set", item]
+    if getattr(args, "verbose", False):
+        cli_args.append("-v")
+    worker = WorkerProcess(cli_args, announce=_announce).start()
+    _announce(f"job worker started (pid {worker.pid}); --no-worker to run it separately")
+    return worker
 
 
 def _interrupt(signum, frame) -> None:

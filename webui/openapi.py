@@ -96,6 +96,44 @@ SCHEMAS = {
                     "captures": {"type": "array", "items": {"$ref": "#/components/schemas/Capture"}}}},
     "Health": {"type": "object", "properties": {"status": {"type": "string", "enum": ["ok"]},
                                                 "documents": {"type": "integer"}}},
+    "Job": {"type": "object", "required": ["id", "kind", "site", "state", "counters", "started", "finished"],
+            "properties": {
+                "id": {"type": "integer"},
+                "kind": {"type": "string", "enum": ["crawl", "reindex"]},
+                "site": {"type": "string", "nullable": True, "description": "null: every site (crawl)"},
+                "state": {"type": "string", "enum": ["queued", "running", "done", "failed", "cancelled"]},
+                "counters": {"type": "object", "properties": {
+                    k: {"type": "integer"} for k in ("fetched", "new", "changed", "errors")}},
+                "progress": {"type": "object", "nullable": True, "description": "reindex: documents done/total",
+                             "properties": {"done": {"type": "integer"},
+                                            "total": {"type": "integer", "nullable": True}}},
+                **{k: {"type": "string", "nullable": True, "description": "ISO 8601"}
+                   for k in ("created", "started", "finished", "heartbeat")},
+                "requested_by": {"type": "string"}, "cancel_requested": {"type": "boolean"},
+                "worker_pid": {"type": "integer", "nullable": True},
+                "stale": {"type": "boolean", "description": "running, but no heartbeat from the worker lately"},
+                "error": {"type": "string", "nullable": True},
+                "retry_of": {"type": "integer", "nullable": True},
+                "log": {"type": "array", "description": "GET /api/admin/jobs/{id} only: the last 200 lines",
+                        "items": {"type": "object", "properties": {"at": {"type": "string"},
+                                                                   "line": {"type": "string"}}}}}},
+    "JobRequest": {"type": "object", "required": ["kind"], "properties": {
+        "kind": {"type": "string", "enum": ["crawl", "reindex"]},
+        "site": {"type": "string", "description": "crawl only; omit to crawl every site"}}},
+    "JobList": {"type": "object", "properties": {
+        "jobs": {"type": "array", "items": {"$ref": "#/components/schemas/Job"}},
+        "worker": {"type": "object", "nullable": True, "description": "pid, started, heartbeat, activity, alive"}}},
+    "SiteStatus": {"type": "object", "properties": {
+        "name": {"type": "string"}, "title": {"type": "string"},
+        "start_urls": {"type": "array", "items": {"type": "string"}},
+        "allowed_domains": {"type": "array", "items": {"type": "string"}},
+        "recrawl_every": {"type": "string", "nullable": True}, "articles": {"type": "integer"},
+        "last_crawl": {"type": "string", "nullable": True, "description": "last successful crawl"},
+        "last_error": {"type": "string", "nullable": True}, "next_run": {"type": "string", "nullable": True},
+        "job": {"type": "object", "nullable": True, "description": "queued or running crawl: id, state"}}},
+    "SiteList": {"type": "object", "properties": {
+        "sites": {"type": "array", "items": {"$ref": "#/components/schemas/SiteStatus"}},
+        "error": {"type": "string", "nullable": True, "description": "why sites.toml cannot be read"}}},
 }
 
 
@@ -106,6 +144,51 @@ def _json(ref: str, description: str) -> dict:
 
 BAD = _json("Error", "Invalid parameter or unusable query")
 MISSING = _json("Error", "No article with this id")
+ADMIN_SECURITY = [{"bearerAuth": []}, {"sessionCookie": []}]
+ADMIN_ERRORS = {"401": _json("Error", "Not signed in, or a wrong or revoked token"),
+                "403": _json("Error", "Signed-in session without a valid X-CSRF-Token header (POST)")}
+JOB_ID = [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}]
+NO_JOB = _json("Error", "No job with this id")
+CONFLICT = _json("Error", "The job's state does not allow this")
+SECURITY_SCHEMES = {
+    "bearerAuth": {"type": "http", "scheme": "bearer",
+                   "description": "A token printed by `khotin admin token NAME`"},
+    "sessionCookie": {"type": "apiKey", "in": "cookie", "name": "khotin_session",
+                      "description": "The admin pages' session; POSTs also need the X-CSRF-Token header"},
+}
+
+
+def _admin(operation_id: str, summary: str, responses: dict, **extra) -> dict:
+    return {"operationId": operation_id, "summary": summary, "security": ADMIN_SECURITY,
+            "responses": {**responses, **ADMIN_ERRORS}, **extra}
+
+
+ADMIN_PATHS = {
+    "/api/admin/jobs": {
+        "get": _admin("adminJobs", "Recent jobs, newest first, with the worker's status",
+                      {"200": _json("JobList", "Jobs"), "400": BAD},
+                      parameters=[_param("limit", "How many jobs (default 50).",
+                                         {"type": "integer", "minimum": 1, "maximum": 500}),
+                                  _param("state", "Only jobs in this state.",
+                                         {"type": "string", "enum": ["queued", "running", "done", "failed",
+                                                                     "cancelled"]})]),
+        "post": _admin("adminQueueJob", "Queue a crawl of one site, of every site, or a reindex",
+                       {"202": _json("Job", "The queued job (an identical queued job is reused)"),
+                        "400": _json("Error", "Unknown kind or site")},
+                       requestBody={"required": True, "content": {"application/json": {
+                           "schema": {"$ref": "#/components/schemas/JobRequest"}}}}),
+    },
+    "/api/admin/jobs/{id}": {"get": _admin("adminJob", "One job with its log",
+                                           {"200": _json("Job", "The job"), "404": NO_JOB}, parameters=JOB_ID)},
+    "/api/admin/jobs/{id}/cancel": {"post": _admin(
+        "adminCancelJob", "Cancel a queued job, or ask the worker to stop a running one (within seconds)",
+        {"200": _json("Job", "The job"), "404": NO_JOB, "409": CONFLICT}, parameters=JOB_ID)},
+    "/api/admin/jobs/{id}/retry": {"post": _admin(
+        "adminRetryJob", "Queue a new job doing what a finished one did",
+        {"202": _json("Job", "The new job"), "404": NO_JOB, "409": CONFLICT}, parameters=JOB_ID)},
+    "/api/admin/sites": {"get": _admin("adminSites", "Portals with article counts, last crawl and schedule",
+                                       {"200": _json("SiteList", "Portals")})},
+}
 EXPORT_RESPONSES = {"400": {"description": "Invalid parameter (HTML page)"},
                     "429": {"description": "Too many exports this minute; see Retry-After"}}
 
@@ -152,6 +235,7 @@ def openapi_spec() -> dict:
                 "responses": {"200": {"description": "One Article record per line",
                                       "content": {"application/x-ndjson": {"schema": {"type": "string"}}}},
                               **EXPORT_RESPONSES}}},
+            **ADMIN_PATHS,
         },
-        "components": {"schemas": SCHEMAS},
+        "components": {"schemas": SCHEMAS, "securitySchemes": SECURITY_SCHEMES},
     }

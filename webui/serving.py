@@ -8,6 +8,10 @@ connections) and serve the shared socket with waitress; the kernel spreads
 connections between them.  The parent only supervises: it replaces a child
 that dies, and on SIGINT/SIGTERM stops them all.
 
+The job worker (``khotin worker``, :mod:`khotin.workerproc`) is one more
+child in both modes: started after the socket is bound, restarted if it
+dies, stopped (SIGTERM, then a wait) when the server stops.
+
 Per-process state stays per process: the export rate limit counts per
 worker, and each worker holds its own index snapshot and posting cache.
 """
@@ -23,6 +27,7 @@ import time
 from collections.abc import Callable
 
 from khotin.settings import Settings
+from khotin.workerproc import WorkerProcess
 
 log = logging.getLogger(__name__)
 
@@ -31,8 +36,20 @@ MIN_CHILD_SECONDS = 5.0
 MAX_QUICK_DEATHS = 3
 
 
+def proxy_options(trusted_proxy: str | None) -> dict:
+    """waitress options to believe ``X-Forwarded-Proto``/``-For`` from one proxy address.
+
+    Without them waitress drops those headers (``clear_untrusted_proxy_headers``),
+    so ``request.is_secure`` and the client address are the TCP connection's.
+    """
+    if not trusted_proxy:
+        return {}
+    return {"trusted_proxy": trusted_proxy, "trusted_proxy_count": 1,
+            "trusted_proxy_headers": {"x-forwarded-proto", "x-forwarded-for"}}
+
+
 def make_server(settings: Settings, host: str = "127.0.0.1", port: int = 0, *,
-                sock: socket.socket | None = None):
+                sock: socket.socket | None = None, trusted_proxy: str | None = None):
     """A waitress server for the app (``port=0`` picks a free port: see ``effective_port``)."""
     from waitress import create_server
 
@@ -42,7 +59,7 @@ def make_server(settings: Settings, host: str = "127.0.0.1", port: int = 0, *,
     where = {"sockets": [sock]} if sock is not None else {"host": host, "port": port}
     server = create_server(
         app, threads=int(settings.threads), ident="khotin", max_request_body_size=MAX_CONTENT_LENGTH,
-        clear_untrusted_proxy_headers=True, channel_timeout=120, **where,
+        clear_untrusted_proxy_headers=True, channel_timeout=120, **where, **proxy_options(trusted_proxy),
     )
     server.flask_app = app  # waitress wraps ``application`` in its proxy-header middleware
     return server
@@ -69,8 +86,14 @@ def bind(host: str, port: int) -> socket.socket:
 
 
 def serve_workers(settings: Settings, sock: socket.socket, workers: int,
-                  announce: Callable[[str], None] = print) -> int:
-    """Fork ``workers`` children serving ``sock``; supervise until a signal; exit status."""
+                  announce: Callable[[str], None] = print, *, trusted_proxy: str | None = None,
+                  job_worker: WorkerProcess | None = None) -> int:
+    """Fork ``workers`` children serving ``sock``; supervise until a signal; exit status.
+
+    ``job_worker`` (the ``khotin worker`` child) is reaped by the same
+    ``os.wait()`` loop, restarted by its own policy, and told to stop with
+    the web children.
+    """
     children: dict[int, float] = {}
     stopping = False
     quick_deaths = 0
@@ -82,7 +105,7 @@ def serve_workers(settings: Settings, sock: socket.socket, workers: int,
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
             status = 0
             try:
-                run_server(make_server(settings, sock=sock))
+                run_server(make_server(settings, sock=sock, trusted_proxy=trusted_proxy))
             except BaseException:  # report and exit; never unwind into the parent's code
                 log.exception("web worker %d failed", os.getpid())
                 status = 1
@@ -93,6 +116,8 @@ def serve_workers(settings: Settings, sock: socket.socket, workers: int,
     def stop(signum, _frame) -> None:
         nonlocal stopping
         stopping = True
+        if job_worker is not None:
+            job_worker.terminate()
         for pid in list(children):
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGTERM)
@@ -108,6 +133,9 @@ def serve_workers(settings: Settings, sock: socket.socket, workers: int,
             except ChildProcessError:
                 break
             except InterruptedError:  # pragma: no cover - PEP 475 retries wait() itself
+                continue
+            if job_worker is not None and job_worker.owns(pid):
+                job_worker.reaped(status)
                 continue
             started = children.pop(pid, None)
             if started is None or stopping:

@@ -43,7 +43,7 @@ def test_workers_share_the_port_and_are_replaced_when_they_die(webdata):
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     proc = subprocess.Popen([sys.executable, "-m", "khotin", "--data-dir", str(webdata.data.root),
-                             "serve", "--port", str(port), "--workers", "2"],
+                             "serve", "--port", str(port), "--workers", "2", "--no-worker"],
                             cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)},
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:

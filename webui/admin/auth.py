@@ -1,0 +1,76 @@
+"""``/admin/login`` and ``/admin/logout``.
+
+Failed sign-ins are limited to ``login_attempts_per_minute`` per client
+address and per user name (counted in the catalog, so every server process
+shares the count); past the limit the answer is 429 with ``Retry-After``
+and the password is not even checked.  After signing in, ``next`` is
+followed only if it is a local path (:func:`~.core.safe_next`).
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, redirect, render_template, request, url_for
+
+from khotin import accounts
+
+from . import core
+
+bp = Blueprint("admin_auth", __name__)
+bp.record_once(lambda state: core.init_app(state.app))
+
+MAX_NAME = 64
+MAX_PASSWORD_FIELD = 4096
+
+
+def _form(status: int = 200, error: str | None = None, name: str = "", next_url: str = "",
+          retry_after: int | None = None) -> Response:
+    html = render_template("admin/login.html", error=error, name=name, next_url=next_url)
+    response = Response(html, status=status, mimetype="text/html")
+    if retry_after is not None:
+        response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
+@bp.get("/admin/login", endpoint="login")
+def login_form():
+    next_url = core.safe_next(request.args.get("next"))
+    if core.current_user() is not None:
+        return redirect(next_url, code=303)
+    core.csrf_token()  # the form's token lives in the (anonymous) session
+    return _form(next_url=next_url)
+
+
+@bp.post("/admin/login")
+def login_submit():
+    core.check_form_csrf()
+    name = (request.form.get("name") or "").strip()[:MAX_NAME]
+    password = (request.form.get("password") or "")[:MAX_PASSWORD_FIELD]
+    next_url = core.safe_next(request.form.get("next"))
+    per_minute = int(core.settings().login_attempts_per_minute)
+    keys = ["ip:" + core.client(), "user:" + name.lower()]
+    wait = accounts.failures_retry_after(core.conn(), keys, per_minute)
+    if wait is not None:
+        core.audit("login.throttled", name, f"retry after {wait} s", user=name or "-")
+        return _form(429, f"Đăng nhập sai quá nhiều lần. Hãy thử lại sau {wait} giây. "
+                          f"/ Too many failed sign-ins; retry in {wait} s.",
+                     name=name, next_url=next_url, retry_after=wait)
+    user = accounts.authenticate(core.conn(), name, password) if name and password else None
+    if user is None:
+        accounts.record_failure(core.conn(), keys)
+        core.audit("login.failed", name, user=name or "-")
+        return _form(400, "Tên đăng nhập hoặc mật khẩu không đúng. / Wrong user name or password.",
+                     name=name, next_url=next_url)
+    core.sign_in(user)
+    core.audit("login", user.name)
+    return redirect(next_url, code=303)
+
+
+@bp.post("/admin/logout", endpoint="logout")
+def logout():
+    user = core.current_user()
+    if user is None:
+        return redirect(url_for("admin_auth.login"), code=303)
+    core.check_form_csrf()
+    core.audit("logout", user.name)
+    core.sign_out()
+    return redirect(url_for("search.index"), code=303)
