@@ -35,6 +35,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=cmd_stats)
 
+    p = sub.add_parser("demo", help="crawl the bundled fixture portals and serve them (offline)")
+    p.add_argument("--host", default="127.0.0.1", help="address for the web UI (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000, help="port for the web UI (default 8000)")
+    p.set_defaults(func=cmd_demo)
+
     p = sub.add_parser("reindex", help="rebuild the search index from the catalog (or the WARC archive)")
     p.add_argument("--from-archive", action="store_true",
                    help="first rebuild the catalog from the WARC files with the current extractor")
@@ -149,6 +154,17 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
     for name, site in stats["sites"].items():
         print(f"  {name}: {site['articles']} articles, last crawl {site['last_crawl'] or 'never'}")
     return 0
+
+
+# -- demo ---------------------------------------------------------------------
+
+
+def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    from khotin.demo import run_demo
+
+    if not 0 <= args.port <= 65535:
+        raise UserError(f"--port {args.port}: must be between 0 and 65535")
+    return run_demo(settings, args.host, args.port)
 
 
 # -- reindex ------------------------------------------------------------------
