@@ -41,13 +41,8 @@ def generated(n: int) -> Iterator[GenArticle]:
 
 
 def to_article(g: GenArticle) -> Article:
-    return Article(
-        url=f"https://{_slug(g.district)}.sonla.example.vn/tin/{g.number}",
-        title=g.title, summary=g.summary, body=g.body, captions=g.captions,
-        authors=[g.author] if g.author else [], organization=g.organization or "",
-        published=g.published.isoformat(), category=g.category, tags=g.tags,
-        site=_slug(g.district),
-    )
+    site = _slug(g.district)
+    return g.to_article(f"https://{site}.sonla.example.vn/tin/{g.number}", site)
 
 
 def _slug(district: str) -> str:

@@ -30,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench import corpus  # noqa: E402
 from bench.baselines import Fts5, StockWhoosh, to_stock_params  # noqa: E402
+from bench.stats import pct  # noqa: E402
 from bench.variants import index_variant  # noqa: E402
 from search import engine as engine_mod  # noqa: E402
 from search.params import SearchParams  # noqa: E402
@@ -44,15 +45,6 @@ def table(title: str, header: list[str], rows: list[list]) -> str:
     text = "\n".join(out)
     print(text, flush=True)
     return text
-
-
-def pct(values: list[float], p: float) -> float:
-    values = sorted(values)
-    if not values:
-        return float("nan")
-    k = (len(values) - 1) * p
-    lo, hi = int(k), min(int(k) + 1, len(values) - 1)
-    return values[lo] + (values[hi] - values[lo]) * (k - lo)
 
 
 # -- 1. indexing ---------------------------------------------------------------

@@ -46,17 +46,9 @@ sys.path.insert(0, str(ROOT))
 import requests  # noqa: E402
 
 from bench import corpus  # noqa: E402
+from bench.stats import pct  # noqa: E402
 
 TARGET_P95_MS = 200.0
-
-
-def pct(values: list[float], p: float) -> float:
-    values = sorted(values)
-    if not values:
-        return float("nan")
-    k = (len(values) - 1) * p
-    lo, hi = int(k), min(int(k) + 1, len(values) - 1)
-    return values[lo] + (values[hi] - values[lo]) * (k - lo)
 
 
 def free_port() -> int:

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 
 from whoosh.analysis import Composable, Filter, LowercaseFilter, Token, Tokenizer
 
@@ -134,27 +135,10 @@ class FoldFilter(Filter):
             yield t
 
 
-_FOLDS: dict[str, str] = {}
-_TONES: dict[str, str] = {}
-
-
-def fold_cached(text: str) -> str:
-    """:func:`khotin.text.fold` behind a bounded memo: the syllable vocabulary is small."""
-    folded = _FOLDS.get(text)
-    if folded is None:
-        if len(_FOLDS) > 200_000:
-            _FOLDS.clear()
-        folded = _FOLDS[text] = fold(text)
-    return folded
-
-
-def tones_cached(text: str) -> str:
-    canonical = _TONES.get(text)
-    if canonical is None:
-        if len(_TONES) > 200_000:
-            _TONES.clear()
-        canonical = _TONES[text] = canonical_tones(text)
-    return canonical
+# The syllable vocabulary is small: memoised, folding and tone placement cost
+# a dictionary lookup per token.
+fold_cached = lru_cache(maxsize=1 << 18)(fold)
+tones_cached = lru_cache(maxsize=1 << 18)(canonical_tones)
 
 
 def vietnamese_analyzer() -> Composable:

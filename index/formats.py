@@ -20,22 +20,18 @@ import sys
 import zlib
 from array import array
 from collections import defaultdict
+from functools import lru_cache
 
 from whoosh.analysis import Composable
 from whoosh.formats import Format
 
 _NATIVE_LITTLE = sys.byteorder == "little"
-_CODES: dict[str, int] = {}
 
 
+@lru_cache(maxsize=1 << 18)
 def spelling_code(exact: str) -> int:
     """CRC-32 of the exact (lowercase, canonical-tone) form of a token."""
-    code = _CODES.get(exact)
-    if code is None:
-        if len(_CODES) > 200_000:
-            _CODES.clear()
-        code = _CODES[exact] = zlib.crc32(exact.encode("utf-8"))
-    return code
+    return zlib.crc32(exact.encode("utf-8"))
 
 
 def _pack(values: list[int]) -> bytes:

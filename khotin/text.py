@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 __all__ = [
     "clean_text",
@@ -152,21 +153,14 @@ def name_key(name: str) -> str:
     return " ".join(canonical_tones(nfc(name).lower()).split())
 
 
-_KEYS: dict[str, str] = {}
-
-
+@lru_cache(maxsize=1 << 19)
 def fold_key(token: str) -> str:
-    """``fold(token.lower())`` behind a bounded memo (tone placement is moot once folded).
+    """``fold(token.lower())``, memoised (tone placement is moot once folded).
 
     Snippets and suggestions compare every word of a text with the query's
-    folded words; the vocabulary is small, so a dict beats recomputing.
+    folded words; the vocabulary is small, so a cache beats recomputing.
     """
-    key = _KEYS.get(token)
-    if key is None:
-        if len(_KEYS) > 500_000:
-            _KEYS.clear()
-        key = _KEYS[token] = fold(token.lower())
-    return key
+    return fold(token.lower())
 
 
 def fold_text(text: str) -> str | None:

@@ -38,17 +38,8 @@ def seed_article() -> Article:
 
 
 def generated_articles(n: int, seed: int = 7) -> list[Article]:
-    gen = TextGen(seed)
-    out = []
-    for a in gen.articles(n):
-        out.append(Article(
-            url=f"https://portal{a.number % 3}.example.vn/tin/{a.number}",
-            title=a.title, summary=a.summary, body=a.body, captions=a.captions,
-            authors=[a.author] if a.author else [], organization=a.organization or "",
-            published=a.published.isoformat(), category=a.category, tags=a.tags,
-            site=f"portal{a.number % 3}",
-        ))
-    return out
+    return [a.to_article(f"https://portal{a.number % 3}.example.vn/tin/{a.number}", f"portal{a.number % 3}")
+            for a in TextGen(seed).articles(n)]
 
 
 def build_data(root: Path, articles: list[Article]) -> DataDir:

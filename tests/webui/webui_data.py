@@ -57,16 +57,8 @@ def seed_article(**changes) -> Article:
 
 
 def generated(n: int, seed: int = 11, start: int = 0) -> list[Article]:
-    out = []
-    for a in TextGen(seed).articles(n, start=start):
-        out.append(Article(
-            url=f"https://portal{a.number % 3}.example.vn/tin/{a.number}",
-            title=a.title, summary=a.summary, body=a.body, captions=a.captions,
-            authors=[a.author] if a.author else [], organization=a.organization or "",
-            published=a.published.isoformat(), category=a.category, tags=a.tags,
-            site=f"portal{a.number % 3}",
-        ))
-    return out
+    return [a.to_article(f"https://portal{a.number % 3}.example.vn/tin/{a.number}", f"portal{a.number % 3}")
+            for a in TextGen(seed).articles(n, start=start)]
 
 
 def page_html(title: str, paragraph: str, *, charset: str = "utf-8") -> bytes:
