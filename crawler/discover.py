@@ -17,7 +17,6 @@ module handles the rest of discovery:
 
 from __future__ import annotations
 
-import gzip
 import re
 import zlib
 from dataclasses import dataclass
@@ -103,19 +102,29 @@ def sniff(content_type: str, body: bytes) -> str:
 
 
 def _maybe_gunzip(data: bytes, limit: int = MAX_SITEMAP_BYTES) -> bytes:
+    """Up to ``limit`` bytes of the gzip members in ``data`` (``data`` itself if not gzip).
+
+    Never inflates more than ``limit``: a 10 MB sitemap.xml.gz can expand
+    to 10 GB (a gzip bomb), so ``gzip.decompress`` must not be used here.
+    """
+    out: list[bytes] = []
+    size = 0
     try:
-        d = zlib.decompressobj(47)
-        return d.decompress(data, limit)
+        while data[:2] == b"\x1f\x8b" and size < limit:
+            d = zlib.decompressobj(47)
+            out.append(d.decompress(data, limit - size))
+            size += len(out[-1])
+            if not d.eof:
+                break  # cut at the limit, or a truncated member: keep what came out
+            data = d.unused_data
     except zlib.error:
-        return data
+        pass
+    return b"".join(out) if out else data
 
 
 def _parse_xml(body: bytes):
     if body[:2] == b"\x1f\x8b":  # sitemap.xml.gz served as-is
-        try:
-            body = gzip.decompress(body)[:MAX_SITEMAP_BYTES]
-        except (OSError, EOFError, zlib.error):
-            body = _maybe_gunzip(body)
+        body = _maybe_gunzip(body)
     try:
         return etree.fromstring(body, _XML_PARSER)
     except (etree.XMLSyntaxError, ValueError):

@@ -28,6 +28,8 @@ from urllib.parse import urljoin, urlsplit
 import requests
 from requests.adapters import HTTPAdapter
 
+from khotin.testpause import pause_point
+
 from . import safety
 from .politeness import HostThrottle, Stopped, backoff_seconds, parse_retry_after
 from .urls import host_key
@@ -163,6 +165,7 @@ class Fetcher:
         except (requests.RequestException, ValueError, UnicodeError) as exc:
             return _failed(ex, "bad_request", exc, t0)
         try:
+            pause_point("fetch")  # tests: a kill with the response half-received
             ex.request_headers = [("Host", parts.netloc), *resp.request.headers.items()]
             ex.status = resp.status_code
             ex.reason = resp.reason or ""

@@ -31,6 +31,7 @@ from typing import Any, TypeVar
 
 from khotin import db
 from khotin.paths import DataDir
+from khotin.testpause import pause_point
 
 from .article import VN_TZ
 from .catalog import Catalog
@@ -106,6 +107,7 @@ class Store:
                 refs.append(self.archive.write_exchange(ex, site=site,
                                                         previous=previous if i == last else None))
             position = self.archive.position
+        pause_point("warc-fsync")  # tests: records written, not yet durable or catalogued
         self.archive.sync(position)  # outside the lock: other threads write while this one waits
         written = Written(refs, exchanges)
         with self.lock:
@@ -121,4 +123,5 @@ class Store:
                         article_id=article_id if i == last else None,
                         fetched_at=local_time(ex.started),
                     )
+                pause_point("catalog-commit")  # tests: a kill before COMMIT
             return written

@@ -1,7 +1,7 @@
 """Opening the index, taking its one writer lock, and swapping in rebuilds.
 
 Whoosh allows one writer per index; a second one gets ``LockError`` at once.
-The lock is an ``fcntl.flock`` on ``WRITELOCK`` (see ``whoosh.util.filelock``),
+The lock is an ``fcntl.flock`` on ``MAIN_WRITELOCK`` (see ``whoosh.util.filelock``),
 which the kernel releases when the holder dies, so a SIGKILLed writer never
 leaves a stale lock behind and a live writer's lock cannot be stolen.  We
 wait for the lock with a timeout instead of failing at once, and never use
@@ -15,6 +15,9 @@ one is complete.  Searchers notice the swap through :func:`index_identity`.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import errno
 import json
 import os
 import re
@@ -29,6 +32,7 @@ from whoosh.index import FileIndex, LockError
 from whoosh.writing import SegmentWriter
 
 from khotin.errors import UserError
+from khotin.testpause import pause_point
 
 from .schema import ANALYSIS_VERSION, build_schema
 
@@ -67,6 +71,7 @@ def create(path: Path) -> FileIndex:
 
 def open_index(path: Path, *, create_missing: bool = True) -> FileIndex:
     """Open the index, creating an empty one if there is none yet."""
+    _restore_interrupted_swap(path)
     if not exists(path):
         if not create_missing:
             raise FileNotFoundError(f"no index at {path}; run `khotin reindex`")
@@ -122,6 +127,7 @@ def writer(ix: FileIndex, *, timeout: float = 60.0, procs: int = 1, **kwargs) ->
         w.cancel()
         raise
     else:
+        pause_point("index-commit")  # tests: a kill with the segment written, not committed
         w.commit()
 
 
@@ -130,11 +136,50 @@ def build_path(path: Path) -> Path:
 
 
 def swap_in(path: Path, built: Path) -> None:
-    """Replace the live index directory with a freshly built one."""
+    """Replace the live index directory with a freshly built one.
+
+    On Linux the two directories trade places in one ``renameat2
+    (RENAME_EXCHANGE)`` call, so there is never a moment without a live
+    index, whenever the process dies.  Elsewhere two renames are used; a
+    process killed between them leaves only ``index.old``, which
+    :func:`open_index` moves back.
+    """
     old = path.with_name(path.name + ".old")
     if old.exists():
         shutil.rmtree(old)
+    if path.exists() and _exchange(built, path):
+        pause_point("reindex-swap")  # tests: a kill with the old index not yet removed
+        shutil.rmtree(built, ignore_errors=True)
+        return
     if path.exists():
         os.replace(path, old)
+    pause_point("reindex-swap")  # tests: a kill between the two renames
     os.replace(built, path)
     shutil.rmtree(old, ignore_errors=True)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two directories atomically (Linux ``renameat2``); False where that is unsupported."""
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return False
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    if renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):
+        return False
+    raise OSError(err, os.strerror(err), str(b))
+
+
+_AT_FDCWD = -100
+_RENAME_EXCHANGE = 2
+
+
+def _restore_interrupted_swap(path: Path) -> None:
+    """A rebuild killed between its two renames left the live index at ``index.old``."""
+    old = path.with_name(path.name + ".old")
+    if not path.exists() and exists(old):
+        with contextlib.suppress(OSError):  # another process restored it first
+            os.replace(old, path)

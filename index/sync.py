@@ -13,6 +13,7 @@ into ``index.new`` and swaps it in, so searches keep working meanwhile.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from collections.abc import Callable
@@ -21,13 +22,17 @@ from dataclasses import dataclass
 from whoosh.util.filelock import FileLock, try_for
 
 from crawler.catalog import Catalog
+from khotin import db
 from khotin.paths import DataDir
 from khotin.settings import Settings
+from khotin.testpause import pause_point
 
 from . import store
 from .schema import document_fields
 
 Progress = Callable[[int, int], None]
+#: The file Whoosh's writer locks (``FileIndex.lock("WRITELOCK")`` prefixes the index name).
+WRITELOCK = "MAIN_WRITELOCK"
 
 
 @dataclass
@@ -57,10 +62,10 @@ def sync_index(data: DataDir, settings: Settings | None = None, *, timeout: floa
         if last <= start and store.exists(data.index):
             return stats
         ix = store.open_index(data.index)
-        opened = os.stat(data.index).st_ino
+        opened = _inode(data.index)
         try:
             with store.writer(ix, timeout=timeout) as w:
-                if os.stat(data.index).st_ino != opened:
+                if _inode(data.index) != opened:
                     # A rebuild swapped the directory while we waited for the
                     # lock: this writer points at the old one.  Start over.
                     raise _Swapped
@@ -83,7 +88,13 @@ def sync_index(data: DataDir, settings: Settings | None = None, *, timeout: floa
                     if progress:
                         progress(seq - start, last - start)
                 stats.seq = seq
-            catalog.set_meta("index_seq", str(stats.seq))
+            pause_point("index-seq")  # tests: index committed, its sequence number not yet
+            with db.transaction(catalog.conn):
+                if _inode(data.index) != opened:
+                    # A rebuild swapped in a new index after this commit went to the
+                    # old one (and recorded its own, older position): apply again.
+                    raise _Swapped
+                catalog.set_meta("index_seq", str(stats.seq))
         except _Swapped:
             ix.close()
             return sync_index(data, settings, timeout=timeout, progress=progress, batch=batch)
@@ -94,6 +105,13 @@ def sync_index(data: DataDir, settings: Settings | None = None, *, timeout: floa
 
 class _Swapped(Exception):
     pass
+
+
+def _inode(path) -> int | None:
+    try:
+        return os.stat(path).st_ino
+    except OSError:
+        return None
 
 
 def rebuild_index(data: DataDir, settings: Settings | None = None, *,
@@ -113,6 +131,8 @@ def rebuild_index(data: DataDir, settings: Settings | None = None, *,
                 for article in catalog.iter_articles():
                     w.add_document(**document_fields(article))
                     count += 1
+                    if count % 200 == 0:
+                        pause_point("reindex-build")  # tests: a kill in the middle of the build
                     if progress and count % 500 == 0:
                         progress(count, total)
         finally:
@@ -120,14 +140,21 @@ def rebuild_index(data: DataDir, settings: Settings | None = None, *,
         # Hold the live index's writer lock while swapping, so an incremental
         # sync cannot commit into the directory we are about to replace.
         data.index.mkdir(parents=True, exist_ok=True)
-        lock = FileLock(str(data.index / "WRITELOCK"))
+        lock = FileLock(str(data.index / WRITELOCK))
         if not try_for(lambda: lock.acquire(blocking=False), timeout=120.0, delay=0.2):
             raise store.IndexBusy(f"the index at {data.index} is being written by another process")
         try:
             store.swap_in(data.index, built)
         finally:
             lock.release()
+        pause_point("index-seq")
         catalog.set_meta("index_seq", str(seq))
+    pause_point("reindex-catch-up")  # tests: swapped and recorded, catch-up not yet run
+    # Changes committed meanwhile (a crawl or an import syncing into the old
+    # index) are not in the new one: apply them now, not at the next crawl.
+    # If another writer holds the lock, it is a sync: it notices the swap and applies them.
+    with contextlib.suppress(store.IndexBusy):
+        sync_index(data, settings)
     if progress:
         progress(count, total)
     return count

@@ -1,4 +1,4 @@
-"""Template helpers: URL converter for article ids, date and number filters, safe links.
+"""Template helpers: URL converters for ids, date and number filters, safe links.
 
 Crawled strings are hostile, so templates never mark them safe; the only
 ``|safe`` value is the snippet, which the search service escapes itself.
@@ -11,7 +11,7 @@ from __future__ import annotations
 from urllib.parse import urlencode, urlsplit
 
 from flask import Flask, current_app
-from werkzeug.routing import BaseConverter
+from werkzeug.routing import BaseConverter, IntegerConverter
 
 from crawler.article import parse_iso
 from search.params import SearchParams
@@ -21,6 +21,14 @@ class ArticleIdConverter(BaseConverter):
     """Exactly 16 lowercase hex digits: anything else (``..``, ``%2e``) is a 404 by routing."""
 
     regex = "[0-9a-f]{16}"
+
+
+class RowIdConverter(IntegerConverter):
+    """``<int:…>`` limited to what SQLite can store: a longer number is a 404, not an OverflowError."""
+
+    def __init__(self, map, *args, **kwargs):  # noqa: A002 - werkzeug's parameter name
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(map, *args, **kwargs)
 
 
 def vn_date(value: str | None) -> str:
@@ -75,6 +83,7 @@ def params_query(params: SearchParams, **changes) -> str:
 
 def init_app(app: Flask) -> None:
     app.url_map.converters["articleid"] = ArticleIdConverter
+    app.url_map.converters["int"] = RowIdConverter  # before any blueprint adds its rules
     app.jinja_env.filters.update(vn_date=vn_date, vn_datetime=vn_datetime, vn_number=vn_number,
                                  safe_href=safe_href)
     app.jinja_env.globals.update(params_query=params_query)

@@ -26,6 +26,7 @@ import logging
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from bs4 import BeautifulSoup
 
@@ -106,6 +107,11 @@ def extract(content: bytes | str, url: str, *, headers: Mapping[str, str] | None
     gives ``is_article=False`` and a warning saying why.
     """
     ex = Extraction(url=url or "", canonical_url=url or "")
+    try:
+        urlsplit(url or "")
+    except ValueError:  # e.g. "http://[::1": extract the page anyway, without resolving links
+        ex.warnings.append(f"malformed page URL {url!r}: links are not resolved")
+        url = ""
     try:
         _extract(ex, content, url or "", headers, profile)
     except (RecursionError, MemoryError) as exc:

@@ -322,16 +322,23 @@ def _tag(text: str) -> str:
     return normalize_line(text).lstrip("#").strip()
 
 
+#: What a browser removes before parsing a URL (WHATWG): C0 controls and spaces at the ends,
+#: tabs and newlines anywhere; other controls inside are percent-encoded.
+_URL_TRIM = re.compile(r"^[\s\x00-\x20]+|[\s\x00-\x20]+$|[\t\n\r]")
+_URL_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def _absolute(base: str, href: str | None) -> str | None:
     if not href or not isinstance(href, str):
         return None
-    href = href.strip()
-    if href.startswith(("javascript:", "mailto:", "tel:", "data:", "#")):
+    href = _URL_TRIM.sub("", href)  # so " \x0ejavascript:" is seen as the script link it is
+    if href.lower().startswith(("javascript:", "vbscript:", "mailto:", "tel:", "data:", "#")):
         return None
     try:
         url = urljoin(base, href)
     except ValueError:
         return None
+    url = _URL_CONTROL.sub(lambda m: f"%{ord(m.group()):02X}", url)
     return url.split("#", 1)[0] if url.startswith(("http://", "https://")) else None
 
 
