@@ -95,7 +95,7 @@ class Khotin:
         # Measure the work, not the caches of whole answers: no result cache and
         # no per-generation memo of evaluated queries (posting caches stay warm).
         self.service._remember = lambda key, value: None
-        engine_mod.MEMO_SIZE = 0
+        self.service.engine.memo_size = 0
 
     def search(self, params: dict, limit: int = 10) -> tuple[list[str], int]:
         saved = engine_mod.ADJACENCY_BONUS

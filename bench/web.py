@@ -78,12 +78,14 @@ def uncached_requests(seed: int = 7, count: int = 50_000) -> list[dict]:
 
 
 class Server:
-    def __init__(self, data_root: Path, threads: int | None, workers: int):
+    def __init__(self, data_root: Path, threads: int | None, workers: int, memo: int | None = None):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.command = [sys.executable, "-m", "khotin", "--data-dir", str(data_root)]
         if threads:
             self.command += ["--set", f"threads={threads}"]
+        if memo is not None:
+            self.command += ["--set", f"search_memo={memo}"]
         self.command += ["serve", "--port", str(self.port), "--workers", str(workers)]
         env = {**os.environ, "PYTHONPATH": str(ROOT), "KHOTIN_EXPORT_LIMIT": "1000000"}
         self.proc = subprocess.Popen(self.command, cwd=ROOT, env=env, stdout=subprocess.PIPE,
@@ -202,10 +204,11 @@ def markdown(args, command: str, server_command: str, results: dict) -> str:
         lines.append(f"| {name} | {r['requests']} | {r['rps']:.1f} | {r['p50']:.1f} | {r['p95']:.1f} | "
                      f"{r['p99']:.1f} | {r['max']:.0f} | {r['errors']} |")
     e = results["export"]
-    lines += ["", f"Export: `/export.jsonl` of {e['rows']:,} rows ({e['mb']:.0f} MB) in {e['seconds']:.1f} s "
-              f"({e['rows_per_s']:,.0f} rows/s); largest server process RSS {e['rss_before_mb']:.0f} MB before, "
-              f"{e['rss_after_mb']:.0f} MB after, peak {e['rss_peak_mb']:.0f} MB.", "",
-              "Page weight (bytes): " + ", ".join(f"`{k}` {v:,}" for k, v in results["weight"].items()) + ".",
+    if e.get("rows"):
+        lines += ["", f"Export: `/export.jsonl` of {e['rows']:,} rows ({e['mb']:.0f} MB) in {e['seconds']:.1f} s "
+                  f"({e['rows_per_s']:,.0f} rows/s); largest server process RSS {e['rss_before_mb']:.0f} MB "
+                  f"before, {e['rss_after_mb']:.0f} MB after, peak {e['rss_peak_mb']:.0f} MB."]
+    lines += ["", "Page weight (bytes): " + ", ".join(f"`{k}` {v:,}" for k, v in results["weight"].items()) + ".",
               "", f"Server start (index load) {results['startup_s']:.1f} s; first search {results['first_ms']:.0f} ms.",
               "", f"Target p95 of uncached /api/search <= {TARGET_P95_MS:.0f} ms with no errors: "
               + ("**met**" if results["ok"] else "**missed**")]
@@ -220,11 +223,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--threads", type=int, default=None, help="server threads (default: the threads setting)")
     ap.add_argument("--workers", type=int, default=1, help="server processes (khotin serve --workers)")
     ap.add_argument("--no-export", action="store_true", help="skip the full export phase")
+    ap.add_argument("--memo", type=int, default=None,
+                    help="search_memo setting of the server (0: every request evaluates its query afresh)")
     args = ap.parse_args(argv)
     command = "python " + " ".join(shlex.quote(a) for a in ["bench/web.py", *(argv or sys.argv[1:])])
 
     data = corpus.khotin_data(args.articles)
-    server = Server(data.root, args.threads, args.workers)
+    server = Server(data.root, args.threads, args.workers, args.memo)
     try:
         startup = server.wait()
         started = time.perf_counter()
