@@ -58,6 +58,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("index_procs", 1, "Writer processes used by a full reindex (Whoosh procs)."),
     # search and web
     Setting("search_cache_mb", 256, "Memory budget for cached posting lists in each searching process."),
+    Setting("search_memo", 32, "Evaluated queries kept per index generation in each searching process "
+            "(paging, sorting and facet clicks reuse them; about 0.5 MB each at 100,000 articles; 0 turns it off)."),
     Setting("refresh_seconds", 1.0, "How often a searching process checks for a new index generation."),
     Setting("per_page", 20, "Results per page in the web UI and API (the API accepts per_page up to 100)."),
     Setting("export_limit", 200_000, "Most rows one export may stream."),

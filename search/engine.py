@@ -36,7 +36,7 @@ B = 0.75
 ADJACENCY_BONUS = 0.35  # share of the score added per adjacent pair of query words
 ADJACENCY_TOP = 2000  # documents considered for the adjacency bonus
 MAX_PREFIX_TERMS = 200
-MEMO_SIZE = 32  # evaluated queries kept per snapshot (about 0.5 MB each at 100k documents)
+MEMO_SIZE = 32  # default evaluated queries kept per snapshot (about 0.5 MB each at 100k documents)
 
 
 class Snapshot:
@@ -96,7 +96,7 @@ class Snapshot:
         with self._memo_lock:
             self.memo[key] = value
             self.memo.move_to_end(key)
-            while len(self.memo) > MEMO_SIZE:
+            while len(self.memo) > self.engine.memo_size:
                 self.memo.popitem(last=False)
 
     # -- data access --------------------------------------------------------
@@ -355,8 +355,10 @@ class Snapshot:
 class Engine:
     """Per-process owner of the current snapshot and the caches behind it."""
 
-    def __init__(self, path: Path, *, cache_mb: int = 256, refresh_seconds: float = 1.0):
+    def __init__(self, path: Path, *, cache_mb: int = 256, refresh_seconds: float = 1.0,
+                 memo_size: int = MEMO_SIZE):
         self.path = Path(path)
+        self.memo_size = memo_size
         self.refresh_seconds = refresh_seconds
         self.cache = PostingCache(cache_mb * 1024 * 1024)
         self.vocabs = new_vocabs()

@@ -44,7 +44,8 @@ class SearchService:
         self.data = data if isinstance(data, DataDir) else DataDir.of(data)
         self.settings = settings or load_settings(self.data.root)
         self.engine = Engine(self.data.index, cache_mb=int(self.settings.search_cache_mb),
-                             refresh_seconds=float(self.settings.refresh_seconds))
+                             refresh_seconds=float(self.settings.refresh_seconds),
+                             memo_size=int(self.settings.search_memo))
         self._local = threading.local()
         self._cache: OrderedDict[tuple, dict] = OrderedDict()
         self._cache_lock = threading.Lock()

@@ -60,14 +60,15 @@ def _apply_case(template: str, word: str) -> str:
     return word
 
 
-def _spellings(texts: list[str]) -> dict[str, Counter]:
-    """Folded word → counts of its accented spellings in the texts."""
-    out: dict[str, Counter] = {}
+def _spellings(texts: list[str], wanted: set[str]) -> dict[str, Counter]:
+    """For each wanted folded word, counts of its accented spellings in the texts."""
+    out: dict[str, Counter] = {w: Counter() for w in wanted}
     for text in texts:
         for token in _WORD.findall(text):
             if not token.isascii():
-                exact = canonical_tones(token.lower())
-                out.setdefault(fold(exact), Counter())[exact] += 1
+                counts = out.get(fold_key(token))
+                if counts is not None:
+                    counts[canonical_tones(token.lower())] += 1
     return out
 
 
@@ -93,8 +94,9 @@ def suggest(query: str, texts: Iterable[str]) -> str | None:
         for j, i in enumerate(run):
             if seen[j]:
                 restored[i] = seen[j].most_common(1)[0][0]
-    if any(i not in restored and not has_diacritics(w) for i, (_, _, w) in enumerate(words)):
-        spellings = _spellings(texts)
+    wanted = {fold(w.lower()) for i, (_, _, w) in enumerate(words) if i not in restored and not has_diacritics(w)}
+    if wanted:
+        spellings = _spellings(texts, wanted)
         for i, (_, _, w) in enumerate(words):
             if i not in restored and not has_diacritics(w):
                 counts = spellings.get(fold(w.lower()))
