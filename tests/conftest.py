@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,14 @@ from index.sync import sync_index
 from khotin.fixtures.textgen import TextGen
 from khotin.paths import DataDir
 from khotin.settings import load_settings
+
+# A shell that starts a job in the background (CI runners, `cmd &` in a
+# script) sets SIGINT to "ignored", and ignored signals are inherited across
+# exec: the khotin processes the tests stop with SIGINT (as Ctrl-C would)
+# would never see it.  A handler, unlike "ignored", is reset to the default
+# in children, so install Python's own.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 SEED_PATH = Path(__file__).resolve().parents[1] / "khotin" / "fixtures" / "data" / "mai-son-2024-09-27.txt"
 SHARED_SEED = Path(__file__).resolve().parents[2] / "shared" / "seed" / "mai-son-2024-09-27.txt"
