@@ -33,7 +33,8 @@ class Vocab:
     """String ↔ ordinal for one facet, grouping spellings by a key.
 
     ``Thuý Ngà`` and ``Thúy Ngà`` share an ordinal (key = name_key); the
-    display form is the first spelling seen.  ``folded`` maps the accent-
+    display form is the first spelling seen, unless that was in capitals
+    (``VŨ MỪNG``) and a mixed-case one turns up.  ``folded`` maps the accent-
     folded key to ordinals so a filter typed without accents still works.
     """
 
@@ -47,14 +48,17 @@ class Vocab:
     def ordinal(self, value: str) -> int:
         key = self.keyfunc(value)
         ordinal = self.ord_of_key.get(key)
-        if ordinal is None:
-            with self._lock:
-                ordinal = self.ord_of_key.get(key)
-                if ordinal is None:
-                    ordinal = len(self.display)
-                    self.ord_of_key[key] = ordinal
-                    self.display.append(value)
-                    self.keys.append(key)
+        if ordinal is not None:
+            if self.display[ordinal].isupper() and not value.isupper():
+                self.display[ordinal] = value  # "Vũ Mừng" reads better than the byline's "VŨ MỪNG"
+            return ordinal
+        with self._lock:
+            ordinal = self.ord_of_key.get(key)
+            if ordinal is None:
+                ordinal = len(self.display)
+                self.ord_of_key[key] = ordinal
+                self.display.append(value)
+                self.keys.append(key)
         return ordinal
 
     def match(self, value: str) -> list[int]:
