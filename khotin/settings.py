@@ -60,6 +60,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("search_cache_mb", 256, "Memory budget for cached posting lists in each searching process."),
     Setting("search_memo", 32, "Evaluated queries kept per index generation in each searching process "
             "(paging, sorting and facet clicks reuse them; about 0.5 MB each at 100,000 articles; 0 turns it off)."),
+    Setting("search_warm", True, "Whether each web server process loads document columns and the most frequent "
+            "terms' postings in the background at start and after merges, so first queries are not slow."),
     Setting("refresh_seconds", 1.0, "How often a searching process checks for a new index generation."),
     Setting("per_page", 20, "Results per page in the web UI and API (the API accepts per_page up to 100)."),
     Setting("export_limit", 200_000, "Most rows one export may stream."),

@@ -172,6 +172,10 @@ class PostingCache:
         self.hits = 0
         self.misses = 0
 
+    @property
+    def nbytes(self) -> int:
+        return self._bytes
+
     def get(self, segreader, kind: str, fieldname: str, term: str):
         key = (segreader.segment().segment_id(), kind, fieldname, term)
         with self._lock:
@@ -181,8 +185,10 @@ class PostingCache:
                 self.hits += 1
                 return item
         self.misses += 1
-        reader = read_postings if kind == "p" else read_positions
-        item = reader(segreader, fieldname, term)
+        item = self._derived(key) if kind == "p" else None
+        if item is None:
+            reader = read_postings if kind == "p" else read_positions
+            item = reader(segreader, fieldname, term)
         with self._lock:
             if key not in self._items:
                 self._items[key] = item
@@ -191,6 +197,15 @@ class PostingCache:
                     _, old = self._items.popitem(last=False)
                     self._bytes -= old.nbytes
         return item
+
+    def _derived(self, key: tuple) -> TermPostings | None:
+        """A term's postings from its cached positions: counting is cheaper than decoding again.
+
+        Term frequency is the number of positions (every field has boost 1).
+        """
+        with self._lock:
+            positions = self._items.get((key[0], "x", *key[2:]))
+        return positions.postings() if positions is not None else None
 
     def forget_segments(self, keep: set[str]) -> None:
         """Drop arrays of segments that no longer exist (after merges)."""

@@ -49,6 +49,7 @@ class SearchService:
         self._local = threading.local()
         self._cache: OrderedDict[tuple, dict] = OrderedDict()
         self._cache_lock = threading.Lock()
+        self._warmer = None
 
     # -- plumbing -----------------------------------------------------------
 
@@ -61,7 +62,16 @@ class SearchService:
             self._local.catalog = cat
         return cat
 
+    def start_warming(self) -> None:
+        """Warm the engine's caches in a background thread (servers; see :mod:`search.warmup`)."""
+        from .warmup import Warmer
+
+        if self._warmer is None:
+            self._warmer = Warmer(self.engine).start()
+
     def close(self) -> None:
+        if self._warmer is not None:
+            self._warmer.stop()
         self.engine.close()
 
     def _cached(self, key: tuple) -> dict | None:

@@ -62,6 +62,8 @@ def make_server(settings: Settings, host: str = "127.0.0.1", port: int = 0, *,
         clear_untrusted_proxy_headers=True, channel_timeout=120, **where, **proxy_options(trusted_proxy),
     )
     server.flask_app = app  # waitress wraps ``application`` in its proxy-header middleware
+    if settings.search_warm:
+        app.extensions["khotin"].start_warming()
     return server
 
 
