@@ -75,6 +75,9 @@ class User:
     created: float
     last_login: float | None
     tokens: int = 0
+    #: Changes whenever the password does: sessions carry it, so a password
+    #: change (or reset) signs out every other browser.
+    stamp: str = ""
 
 
 def connect(path) -> sqlite3.Connection:
@@ -104,7 +107,8 @@ def check_password(password: str) -> str:
 
 
 def _user(row: sqlite3.Row, tokens: int = 0) -> User:
-    return User(row["id"], row["name"], row["created"], row["last_login"], tokens)
+    stamp = hashlib.sha256(row["password_hash"].encode("utf-8")).hexdigest()[:16]
+    return User(row["id"], row["name"], row["created"], row["last_login"], tokens, stamp)
 
 
 def add_user(conn: sqlite3.Connection, name: str, password: str) -> User:
@@ -114,7 +118,7 @@ def add_user(conn: sqlite3.Connection, name: str, password: str) -> User:
     digest = _hasher.hash(password)
     with db.transaction(conn):
         if conn.execute("SELECT 1 FROM users WHERE name = ?", (name,)).fetchone():
-            raise UserError(f"user {name!r} already exists (remove it first to reset the password)")
+            raise UserError(f"user {name!r} already exists (`khotin admin set-password` gives it a new password)")
         cur = conn.execute("INSERT INTO users (name, password_hash, created) VALUES (?, ?, ?)",
                            (name, digest, time.time()))
     return get_user(conn, int(cur.lastrowid))  # type: ignore[return-value]
@@ -128,6 +132,28 @@ def remove_user(conn: sqlite3.Connection, name: str) -> None:
             raise UserError(f"no user {name!r}")
         conn.execute("DELETE FROM api_tokens WHERE user_id = ?", (row["id"],))
         conn.execute("DELETE FROM users WHERE id = ?", (row["id"],))
+
+
+def set_password(conn: sqlite3.Connection, name: str, password: str) -> User:
+    """Give ``name`` a new password; its other sessions end, its API tokens stay."""
+    check_password(password)
+    digest = _hasher.hash(password)
+    with db.transaction(conn):
+        cur = conn.execute("UPDATE users SET password_hash = ? WHERE name = ?", (digest, name))
+        if cur.rowcount == 0:
+            raise UserError(f"no user {name!r}")
+    return find_user(conn, name)  # type: ignore[return-value]
+
+
+def verify_password(conn: sqlite3.Connection, user: User, password: str) -> bool:
+    """Whether ``password`` is ``user``'s (for re-confirming it, e.g. before changing it)."""
+    row = conn.execute("SELECT password_hash FROM users WHERE id = ?", (user.id,)).fetchone()
+    if row is None:
+        return False
+    try:
+        return _hasher.verify(row["password_hash"], password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
 
 
 def get_user(conn: sqlite3.Connection, user_id: int) -> User | None:
@@ -164,7 +190,7 @@ def authenticate(conn: sqlite3.Connection, name: str, password: str) -> User | N
     sets = ", ".join(f"{k} = ?" for k in updates)
     with db.transaction(conn):
         conn.execute(f"UPDATE users SET {sets} WHERE id = ?", (*updates.values(), row["id"]))
-    return _user(row)
+    return get_user(conn, row["id"])  # a rehash changed the stamp the session will carry
 
 
 # -- API tokens -----------------------------------------------------------------

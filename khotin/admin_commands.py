@@ -38,6 +38,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     a.add_argument("name")
     a.set_defaults(func=cmd_remove_user)
 
+    a = admin.add_parser("set-password", help="give a user a new password (signs out its browsers)")
+    a.add_argument("name")
+    a.add_argument("--password-stdin", action="store_true",
+                   help="read the password from the first line of standard input")
+    a.set_defaults(func=cmd_set_password)
+
     a = admin.add_parser("token", help="print a new API token for a user (shown once)")
     a.add_argument("name")
     a.set_defaults(func=cmd_token)
@@ -92,7 +98,8 @@ def cmd_add_user(args: argparse.Namespace, settings: Settings) -> int:
     conn = _conn(settings)
     try:
         if accounts.find_user(conn, args.name):
-            raise UserError(f"user {args.name!r} already exists (remove it first to reset the password)")
+            raise UserError(f"user {args.name!r} already exists (`khotin admin set-password {args.name}` "
+                            "gives it a new password)")
         user = accounts.add_user(conn, args.name, read_password(args.password_stdin))
         audit.record(conn, _who(), "user.add", user.name)
     finally:
@@ -109,6 +116,19 @@ def cmd_remove_user(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         conn.close()
     print(f"user {args.name} removed (with its tokens)")
+    return 0
+
+
+def cmd_set_password(args: argparse.Namespace, settings: Settings) -> int:
+    conn = _conn(settings)
+    try:
+        if not accounts.find_user(conn, args.name):
+            raise UserError(f"no user {args.name!r} (create it with `khotin admin add-user {args.name}`)")
+        accounts.set_password(conn, args.name, read_password(args.password_stdin))
+        audit.record(conn, _who(), "password.reset", args.name)
+    finally:
+        conn.close()
+    print(f"password of {args.name} changed; its browser sessions are signed out, its API tokens still work")
     return 0
 
 

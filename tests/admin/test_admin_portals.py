@@ -5,7 +5,7 @@ from __future__ import annotations
 from crawler.catalog import Catalog
 from crawler.sites import load_sites, save_sites, site_from_dict
 from khotin import accounts, audit, jobs
-from tests.admin.admin_helpers import page_csrf
+from tests.admin.admin_helpers import csrf_from, page_csrf
 
 
 def form(client, **fields) -> dict:
@@ -150,3 +150,37 @@ def test_unreadable_sites_file_is_reported_not_overwritten(admin, data):
     response = admin.post("/admin/sites/new", data=form(admin))
     assert response.status_code == 400
     assert data.sites.read_text(encoding="utf-8") == "[[site]]\nname = \n"
+
+
+def test_remove_a_portal_keeps_its_articles(admin, data):
+    from crawler.article import Article
+
+    save_sites(data.sites, [site_from_dict({"name": "maison", "start_urls": ["http://127.0.0.1:8001/"]}),
+                            site_from_dict({"name": "songma", "start_urls": ["http://127.0.0.1:8002/"]})])
+    catalog = Catalog(data.catalog)
+    catalog.upsert(Article(url="http://127.0.0.1:8001/tin/1", title="Tin cũ của Mai Sơn", body="Nội dung.",
+                           site="maison"))
+    confirm = admin.get("/admin/sites/maison/delete").get_data(as_text=True)
+    assert "Xoá cổng tin maison?" in confirm and "1 bài đã lưu" in confirm
+    assert admin.post("/admin/sites/maison/delete", data={}).status_code == 403  # no CSRF token
+    assert [s.name for s in load_sites(data.sites)] == ["maison", "songma"]
+    response = admin.post("/admin/sites/maison/delete", data={"csrf_token": csrf_from(confirm)})
+    assert response.status_code == 303
+    assert "vẫn tìm được" in admin.get(response.headers["Location"]).get_data(as_text=True)
+    assert [s.name for s in load_sites(data.sites)] == ["songma"]
+    assert catalog.count(site="maison") == 1  # the archive of a vanished portal is what matters
+    catalog.close()
+    conn = accounts.connect(data.catalog)
+    entry = audit.recent(conn)[0]
+    conn.close()
+    assert (entry.user, entry.action, entry.target) == ("alice", "site.remove", "maison")
+    assert admin.get("/admin/sites/maison/delete").status_code == 404
+
+
+def test_a_portal_being_crawled_is_not_removed(admin, data):
+    save_sites(data.sites, [site_from_dict({"name": "maison", "start_urls": ["http://127.0.0.1:8001/"]})])
+    token = page_csrf(admin)
+    admin.post("/admin/sites/maison/recrawl", data={"csrf_token": token})
+    response = admin.post("/admin/sites/maison/delete", data={"csrf_token": token})
+    assert "đang có công việc #1" in admin.get(response.headers["Location"]).get_data(as_text=True)
+    assert [s.name for s in load_sites(data.sites)] == ["maison"]

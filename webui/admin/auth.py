@@ -1,10 +1,14 @@
-"""``/admin/login`` and ``/admin/logout``.
+"""``/admin/login``, ``/admin/logout`` and ``/admin/password``.
 
 Failed sign-ins are limited to ``login_attempts_per_minute`` per client
 address and per user name (counted in the catalog, so every server process
 shares the count); past the limit the answer is 429 with ``Retry-After``
 and the password is not even checked.  After signing in, ``next`` is
 followed only if it is a local path (:func:`~.core.safe_next`).
+
+Changing the password asks for the current one (a borrowed, still signed-in
+browser cannot take the account over), counts a wrong one as a failed
+sign-in, and ends every other session of the user.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 
 from khotin import accounts
+from khotin.errors import UserError
 
 from . import core
 
@@ -74,3 +79,45 @@ def logout():
     core.audit("logout", user.name)
     core.sign_out()
     return redirect(url_for("search.index"), code=303)
+
+
+def _password_form(status: int = 200, error: str | None = None, errors: dict | None = None) -> Response:
+    html = render_template("admin/password.html", error=error, errors=errors or {})
+    return Response(html, status=status, mimetype="text/html")
+
+
+@bp.get("/admin/password", endpoint="password")
+@core.login_required
+def password_form():
+    return _password_form()
+
+
+@bp.post("/admin/password")
+@core.login_required
+def password_submit():
+    user = core.current_user()
+    current = (request.form.get("current") or "")[:MAX_PASSWORD_FIELD]
+    new = (request.form.get("new") or "")[:MAX_PASSWORD_FIELD + 1]
+    again = (request.form.get("again") or "")[:MAX_PASSWORD_FIELD + 1]
+    keys = ["ip:" + core.client(), "user:" + user.name.lower()]
+    wait = accounts.failures_retry_after(core.conn(), keys, int(core.settings().login_attempts_per_minute))
+    if wait is not None:
+        return _password_form(429, f"Nhập sai mật khẩu quá nhiều lần. Hãy thử lại sau {wait} giây.")
+    errors = {}
+    if not accounts.verify_password(core.conn(), user, current):
+        accounts.record_failure(core.conn(), keys)
+        core.audit("password.failed", user.name)
+        errors["current"] = "Mật khẩu hiện tại không đúng."
+    try:
+        accounts.check_password(new)
+    except UserError:
+        errors["new"] = (f"Mật khẩu mới cần từ {accounts.MIN_PASSWORD} đến "
+                         f"{accounts.MAX_PASSWORD} ký tự.")
+    if new != again:
+        errors["again"] = "Hai lần nhập mật khẩu mới không khớp."
+    if errors:
+        return _password_form(400, errors=errors)
+    core.sign_in(accounts.set_password(core.conn(), user.name, new))  # this browser stays signed in
+    core.audit("password.change", user.name)
+    return redirect(url_for("admin.index", msg="Đã đổi mật khẩu. Các phiên đăng nhập khác đã bị đăng xuất."),
+                    code=303)

@@ -6,7 +6,9 @@
   request itself came over HTTPS (``request.is_secure``, which honours
   ``X-Forwarded-Proto`` only when waitress trusts the proxy:
   ``khotin serve --trusted-proxy``), ``true`` always, ``false`` never.
-  Every request re-reads the user, so removing a user ends its sessions.
+  Every request re-reads the user, so removing a user ends its sessions,
+  and so does changing its password (the session carries a stamp of the
+  password hash: :attr:`khotin.accounts.User.stamp`).
 * **CSRF**: one random token per session, required in the ``csrf_token``
   field of every form POST and the ``X-CSRF-Token`` header of every
   state-changing API call made with the session; compared with
@@ -132,8 +134,8 @@ def current_user() -> accounts.User | None:
         uid = session.get("uid")
         if isinstance(uid, int):
             user = accounts.get_user(conn(), uid)
-            if user is not None and user.name != session.get("name"):
-                user = None
+            if user is not None and (user.name != session.get("name") or user.stamp != session.get("stamp")):
+                user = None  # removed and re-created, or the password changed since this sign-in
         g.khotin_user = user
     return g.khotin_user
 
@@ -153,6 +155,7 @@ def sign_in(user: accounts.User) -> None:
     session.permanent = True
     session["uid"] = user.id
     session["name"] = user.name
+    session["stamp"] = user.stamp
     session[CSRF_FIELD] = secrets.token_urlsafe(32)
     g.khotin_user = user
 

@@ -1,4 +1,4 @@
-"""``/admin``: the portals table, add/edit a portal, recrawl one or all, reindex.
+"""``/admin``: the portals table, add/edit/remove a portal, recrawl one or all, reindex.
 
 Every action is a POST form with the session's CSRF token; queuing a job
 sends the admin to the job's page, which shows its progress live.
@@ -14,7 +14,7 @@ from khotin.errors import UserError
 
 from .. import search_service
 from . import actions, core
-from .sitesform import SiteForm, parse_form, read_sites, save_site, site_rows
+from .sitesform import SiteForm, parse_form, read_sites, remove_site, save_site, site_rows
 
 bp = Blueprint("admin", __name__)
 
@@ -86,6 +86,24 @@ def site_edit(name: str):
         return _render_form(form, existing, 400)
     core.audit("site.edit", site.name, ", ".join(site.start_urls))
     return redirect(url_for("admin.index", msg=f"Đã lưu cổng tin {site.name}."), code=303)
+
+
+@bp.route("/admin/sites/<name>/delete", methods=["GET", "POST"], endpoint="site_delete")
+@core.login_required
+def site_delete(name: str):
+    """Stop crawling a portal (after a confirmation page); what was archived stays searchable."""
+    site, _sites = _find(name)
+    if request.method == "GET":
+        articles = search_service().catalog.count(site=site.name)
+        return render_template("admin/site_delete.html", site=site, articles=articles)
+    busy = jobs.covering(core.conn(), site.name)
+    if busy is not None and busy.site == site.name:
+        return redirect(url_for("admin.index", msg=f"Cổng tin {site.name} đang có công việc #{busy.id}: "
+                                                   "hãy huỷ hoặc chờ nó xong rồi xoá."), code=303)
+    remove_site(search_service().data, site.name)
+    core.audit("site.remove", site.name, ", ".join(site.start_urls))
+    return redirect(url_for("admin.index", msg=f"Đã xoá cổng tin {site.name} khỏi danh sách thu thập; "
+                                               "các bài đã lưu vẫn tìm được."), code=303)
 
 
 def _queued(kind: str, site: str | None = None):

@@ -217,3 +217,19 @@ def save_site(data: DataDir, site: Site, *, new: bool) -> None:
         else:
             raise UserError(f"Không còn cổng tin {site.name!r} trong sites.toml.")
         save_sites(data.sites, sites)
+
+
+def remove_site(data: DataDir, name: str) -> None:
+    """Drop ``name`` from ``sites.toml``; its archive, catalog rows and index entries stay.
+
+    The archive is the record of what the portal published, which matters
+    most once the portal is gone: removing a portal only stops crawling it.
+    """
+    with _sites_lock(data):
+        sites, problem = read_sites(data)
+        if problem:
+            raise UserError(f"sites.toml cannot be read, so it is not changed: {problem}")
+        kept = [s for s in sites if s.name != name]
+        if len(kept) == len(sites):
+            raise UserError(f"Không còn cổng tin {name!r} trong sites.toml.")
+        save_sites(data.sites, kept)
