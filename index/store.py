@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import errno
+import fcntl
 import json
 import os
 import re
@@ -37,6 +38,7 @@ from khotin.testpause import pause_point
 from .schema import ANALYSIS_VERSION, build_schema
 
 VERSION_FILE = "khotin-index.json"
+CREATE_LOCK = "CREATE_LOCK"
 
 
 class IndexBusy(UserError):
@@ -62,11 +64,49 @@ def exists(path: Path) -> bool:
     return path.is_dir() and whoosh_index.exists_in(str(path))
 
 
+@contextmanager
+def _creation_lock(path: Path) -> Iterator[None]:
+    """Serialise creating an empty index between processes.
+
+    Two web processes (or a web process and the worker) can both find no
+    index on a fresh data directory.  Whoosh's ``create_in`` first deletes
+    every ``_MAIN_*`` file, so a second creator could wipe segments the first
+    one's writer had already committed; and a reader between the TOC and the
+    version file would see a version-less index.
+    """
+    with open(path / CREATE_LOCK, "a+b") as fh:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
 def create(path: Path) -> FileIndex:
+    """An empty index at ``path``, or the one another process just created there."""
     path.mkdir(parents=True, exist_ok=True)
-    ix = whoosh_index.create_in(str(path), build_schema())
-    _write_version(path)
-    return ix
+    with _creation_lock(path):
+        if exists(path) and index_version(path) is not None:
+            return _open_dir(path)
+        _write_version(path)  # before the TOC: an index that exists always has its version
+        return whoosh_index.create_in(str(path), build_schema())
+
+
+def _open_dir(path: Path, attempts: int = 10) -> FileIndex:
+    """``whoosh.index.open_dir``, retried when a commit deletes the TOC it was about to read.
+
+    Opening lists the directory, then reads the newest ``_MAIN_<gen>.toc``; a
+    writer committing in between writes generation gen+1 and deletes gen.
+    ``FileIndex.reader`` retries the same race; ``open_dir`` does not.
+    """
+    for attempt in range(attempts):
+        try:
+            return whoosh_index.open_dir(str(path))
+        except FileNotFoundError:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.05)
+    raise AssertionError("unreachable")
 
 
 def open_index(path: Path, *, create_missing: bool = True) -> FileIndex:
@@ -82,7 +122,7 @@ def open_index(path: Path, *, create_missing: bool = True) -> FileIndex:
             f"the index at {path} was built with analysis version {version}, "
             f"this khotin uses {ANALYSIS_VERSION}: run `khotin reindex`"
         )
-    return whoosh_index.open_dir(str(path))
+    return _open_dir(path)
 
 
 def index_identity(path: Path) -> tuple[int, int]:

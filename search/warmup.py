@@ -68,12 +68,16 @@ class Warmer:
             self._thread.join(timeout=5)
 
     def _loop(self) -> None:
+        last_problem = ""
         while not self._stop.is_set():
             try:
                 self.run_once()
-            except Exception:  # a warm-up must never take the server down; queries still work cold
-                log.exception("search warm-up failed; queries will load what they need")
-                return
+                last_problem = ""
+            except Exception as exc:  # never fatal: queries load what they need; try again later
+                problem = f"{type(exc).__name__}: {exc}"
+                if problem != last_problem:
+                    log.warning("search warm-up paused (%s); retrying in %.0f s", problem, POLL_SECONDS)
+                last_problem = problem
             self._stop.wait(POLL_SECONDS)
 
     def run_once(self) -> float:
