@@ -61,7 +61,13 @@ def index_version(path: Path) -> str | None:
 
 
 def exists(path: Path) -> bool:
-    return path.is_dir() and whoosh_index.exists_in(str(path))
+    """Whether ``path`` holds an index: a ``_MAIN_<gen>.toc`` file, found by listing only.
+
+    ``whoosh.index.exists_in`` opens the index to find out, which fails with
+    FileNotFoundError when a commit deletes the TOC between its listing and
+    its read.
+    """
+    return index_identity(path)[1] >= 0
 
 
 @contextmanager

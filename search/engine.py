@@ -395,6 +395,11 @@ class Engine:
                     current = fresh
             return current.acquire()
 
+    @property
+    def current(self) -> Snapshot | None:
+        """The newest snapshot (not acquired; for checks only)."""
+        return self._current
+
     def _forget_old_segments(self, snap: Snapshot) -> None:
         live = {segreader.segment().segment_id() for segreader, _ in snap.leaves}
         for segid in [s for s in self._segments if s not in live]:

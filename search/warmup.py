@@ -91,13 +91,13 @@ class Warmer:
             live = {s.segment().segment_id(): s for s, _ in snap.leaves}
             todo = [s for segid, s in live.items()
                     if segid not in self.warmed and s.doc_count_all() >= self.min_docs]
-            if todo:
-                self._warm(todo)
+            if todo and self._warm(snap, todo):
                 self.warmed |= {s.segment().segment_id() for s in todo}
             self.warmed &= set(live)
         return time.perf_counter() - started
 
-    def _warm(self, segreaders: list) -> None:
+    def _warm(self, snap, segreaders: list) -> bool:
+        """Load the segments' frequent terms; False if a newer generation interrupted it."""
         cache = self.engine.cache
         queue = []  # (rank, field number, field, segreader, term)
         for segreader in segreaders:
@@ -107,10 +107,13 @@ class Warmer:
         queue.sort(key=lambda item: item[:2])
         for _rank, _number, field, segreader, term in queue:
             if self._stop.is_set() or cache.nbytes >= self.budget:
-                return
+                return True
+            if self.engine.current is not snap:
+                return False  # a newer generation arrived (maybe merged segments): start again from it
             began = time.perf_counter()
             # Positions serve phrases and exact spellings; folded postings are derived from them.
             cache.get(segreader, "x", field, term)
             self.terms_loaded += 1
             if self.duty < 1.0:
                 self._stop.wait((time.perf_counter() - began) * (1 - self.duty) / self.duty)
+        return True

@@ -102,3 +102,13 @@ def test_web_servers_warm_up_unless_told_not_to(seeded_data, warm):
         server.flask_app.extensions["khotin"].close()
     if warm:
         assert not warmer._thread.is_alive()
+
+
+def test_a_newer_generation_interrupts_the_warm_up_without_marking_segments_warm(service):
+    warmer = Warmer(service.engine, min_docs=1, duty=1.0)
+    with service.engine.snapshot() as snap:
+        segreaders = [s for s, _ in snap.leaves]
+        stale = object()  # stands for a snapshot the engine has since replaced
+        assert warmer._warm(stale, segreaders) is False
+        assert warmer.terms_loaded == 0
+        assert warmer._warm(snap, segreaders) is True and warmer.terms_loaded > 0
