@@ -18,7 +18,6 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import errno
-import fcntl
 import json
 import os
 import re
@@ -32,6 +31,7 @@ from whoosh import index as whoosh_index
 from whoosh.index import FileIndex, LockError
 from whoosh.writing import SegmentWriter
 
+from khotin import locks
 from khotin.errors import UserError
 from khotin.testpause import pause_point
 
@@ -70,28 +70,16 @@ def exists(path: Path) -> bool:
     return index_identity(path)[1] >= 0
 
 
-@contextmanager
-def _creation_lock(path: Path) -> Iterator[None]:
-    """Serialise creating an empty index between processes.
+def create(path: Path) -> FileIndex:
+    """An empty index at ``path``, or the one another process just created there.
 
     Two web processes (or a web process and the worker) can both find no
     index on a fresh data directory.  Whoosh's ``create_in`` first deletes
-    every ``_MAIN_*`` file, so a second creator could wipe segments the first
-    one's writer had already committed; and a reader between the TOC and the
-    version file would see a version-less index.
+    every ``_MAIN_*`` file, so without the lock a second creator could wipe
+    segments the first one's writer had already committed.
     """
-    with open(path / CREATE_LOCK, "a+b") as fh:
-        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
-
-
-def create(path: Path) -> FileIndex:
-    """An empty index at ``path``, or the one another process just created there."""
     path.mkdir(parents=True, exist_ok=True)
-    with _creation_lock(path):
+    with locks.exclusive(path / CREATE_LOCK):
         if exists(path) and index_version(path) is not None:
             return _open_dir(path)
         _write_version(path)  # before the TOC: an index that exists always has its version
@@ -105,14 +93,12 @@ def _open_dir(path: Path, attempts: int = 10) -> FileIndex:
     writer committing in between writes generation gen+1 and deletes gen.
     ``FileIndex.reader`` retries the same race; ``open_dir`` does not.
     """
-    for attempt in range(attempts):
+    for _ in range(attempts - 1):
         try:
             return whoosh_index.open_dir(str(path))
         except FileNotFoundError:
-            if attempt == attempts - 1:
-                raise
             time.sleep(0.05)
-    raise AssertionError("unreachable")
+    return whoosh_index.open_dir(str(path))
 
 
 def open_index(path: Path, *, create_missing: bool = True) -> FileIndex:

@@ -12,10 +12,9 @@ at once cannot lose each other's portal.
 
 from __future__ import annotations
 
-import fcntl
 import re
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,7 +30,7 @@ from crawler.sites import (
     site_from_dict,
 )
 from crawler.urls import host_in_domains
-from khotin import jobs
+from khotin import jobs, locks
 from khotin.errors import UserError
 from khotin.paths import DataDir
 from khotin.worker import next_run
@@ -192,21 +191,19 @@ def _delay(text: str) -> float:
 # -- saving --------------------------------------------------------------------------
 
 @contextmanager
-def _sites_lock(data: DataDir):
-    with (data.root / ".sites.lock").open("a+") as fh:
-        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
-
-
-def save_site(data: DataDir, site: Site, *, new: bool) -> None:
-    """Add or replace ``site`` in ``sites.toml`` (re-read under a lock, written atomically)."""
-    with _sites_lock(data):
+def _sites_for_update(data: DataDir) -> Iterator[list[Site]]:
+    """The portals, re-read under a lock; the list as left by the block is written atomically."""
+    with locks.exclusive(data.root / ".sites.lock"):
         sites, problem = read_sites(data)
         if problem:
             raise UserError(f"sites.toml cannot be read, so it is not changed: {problem}")
+        yield sites
+        save_sites(data.sites, sites)
+
+
+def save_site(data: DataDir, site: Site, *, new: bool) -> None:
+    """Add or replace ``site`` in ``sites.toml``."""
+    with _sites_for_update(data) as sites:
         names = [s.name for s in sites]
         if new:
             if site.name in names:
@@ -216,7 +213,6 @@ def save_site(data: DataDir, site: Site, *, new: bool) -> None:
             sites[names.index(site.name)] = site
         else:
             raise UserError(f"Không còn cổng tin {site.name!r} trong sites.toml.")
-        save_sites(data.sites, sites)
 
 
 def remove_site(data: DataDir, name: str) -> None:
@@ -225,11 +221,8 @@ def remove_site(data: DataDir, name: str) -> None:
     The archive is the record of what the portal published, which matters
     most once the portal is gone: removing a portal only stops crawling it.
     """
-    with _sites_lock(data):
-        sites, problem = read_sites(data)
-        if problem:
-            raise UserError(f"sites.toml cannot be read, so it is not changed: {problem}")
+    with _sites_for_update(data) as sites:
         kept = [s for s in sites if s.name != name]
         if len(kept) == len(sites):
             raise UserError(f"Không còn cổng tin {name!r} trong sites.toml.")
-        save_sites(data.sites, kept)
+        sites[:] = kept
