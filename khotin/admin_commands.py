@@ -10,6 +10,7 @@ audit log as ``cli:<login>``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import getpass
 import logging
 import signal
@@ -72,9 +73,10 @@ def _who() -> str:
         return "cli"
 
 
-def _conn(settings: Settings):
+def _conn(settings: Settings) -> contextlib.closing:
+    """The catalog with the accounts tables, closed when the ``with`` block ends."""
     data = DataDir.of(settings.data_path).ensure()
-    return accounts.connect(data.catalog)
+    return contextlib.closing(accounts.connect(data.catalog))
 
 
 def read_password(from_stdin: bool) -> str:
@@ -95,50 +97,38 @@ def read_password(from_stdin: bool) -> str:
 
 def cmd_add_user(args: argparse.Namespace, settings: Settings) -> int:
     accounts.check_name(args.name)
-    conn = _conn(settings)
-    try:
+    with _conn(settings) as conn:
         if accounts.find_user(conn, args.name):
             raise UserError(f"user {args.name!r} already exists (`khotin admin set-password {args.name}` "
                             "gives it a new password)")
         user = accounts.add_user(conn, args.name, read_password(args.password_stdin))
         audit.record(conn, _who(), "user.add", user.name)
-    finally:
-        conn.close()
     print(f"user {user.name} created; sign in at /admin/login")
     return 0
 
 
 def cmd_remove_user(args: argparse.Namespace, settings: Settings) -> int:
-    conn = _conn(settings)
-    try:
+    with _conn(settings) as conn:
         accounts.remove_user(conn, args.name)
         audit.record(conn, _who(), "user.remove", args.name)
-    finally:
-        conn.close()
     print(f"user {args.name} removed (with its tokens)")
     return 0
 
 
 def cmd_set_password(args: argparse.Namespace, settings: Settings) -> int:
-    conn = _conn(settings)
-    try:
+    with _conn(settings) as conn:
         if not accounts.find_user(conn, args.name):
             raise UserError(f"no user {args.name!r} (create it with `khotin admin add-user {args.name}`)")
         accounts.set_password(conn, args.name, read_password(args.password_stdin))
         audit.record(conn, _who(), "password.reset", args.name)
-    finally:
-        conn.close()
     print(f"password of {args.name} changed; its browser sessions are signed out, its API tokens still work")
     return 0
 
 
 def cmd_token(args: argparse.Namespace, settings: Settings) -> int:
-    conn = _conn(settings)
-    try:
+    with _conn(settings) as conn:
         token_id, token = accounts.new_token(conn, args.name)
         audit.record(conn, _who(), "token.create", args.name, f"token {token_id}")
-    finally:
-        conn.close()
     print(token)
     print(f"token {token_id} for {args.name}: send it as 'Authorization: Bearer …'; it is not shown "
           f"again (revoke with `khotin admin revoke-token {token_id}`)", file=sys.stderr)
@@ -146,12 +136,9 @@ def cmd_token(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_revoke(args: argparse.Namespace, settings: Settings) -> int:
-    conn = _conn(settings)
-    try:
+    with _conn(settings) as conn:
         count = accounts.revoke(conn, args.which)
         audit.record(conn, _who(), "token.revoke", args.which, f"{count} revoked")
-    finally:
-        conn.close()
     print(f"revoked {count} token(s)")
     return 0
 
@@ -161,11 +148,8 @@ def _when(epoch: float | None) -> str:
 
 
 def cmd_list_users(args: argparse.Namespace, settings: Settings) -> int:
-    conn = _conn(settings)
-    try:
+    with _conn(settings) as conn:
         users = accounts.list_users(conn)
-    finally:
-        conn.close()
     if not users:
         print("no users (create one with `khotin admin add-user NAME`)")
     for u in users:

@@ -33,6 +33,7 @@ from .engine import Engine, Snapshot
 from .params import SearchParams
 from .snippets import snippet
 from .suggest import suggest
+from .warmup import Warmer
 
 FACET_SIZE = 20
 FACETS = ("author", "site", "category", "year")
@@ -64,8 +65,6 @@ class SearchService:
 
     def start_warming(self) -> None:
         """Warm the engine's caches in a background thread (servers; see :mod:`search.warmup`)."""
-        from .warmup import Warmer
-
         if self._warmer is None:
             self._warmer = Warmer(self.engine).start()
 

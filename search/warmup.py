@@ -4,9 +4,9 @@ A searching process starts with empty caches.  Its first query builds the
 per-document columns (about 1 s at 100,000 articles) and each frequent
 term's first use decodes Whoosh's pickled posting blocks (100–800 ms for a
 syllable such as ``huyện`` that occurs in most articles).  Rare terms are
-cheap either way, so the warm-up loads the columns and then the postings
-and positions of each large segment's most frequent terms, until a share of
-the posting cache is filled.
+cheap either way, so the warm-up loads the columns and then the positions
+of each large segment's most frequent terms (folded postings are derived
+from them), until a share of the posting cache is filled.
 
 It runs in a daemon thread and pauses as long as it worked after each term,
 so it never takes more than about half of one core from requests (they
@@ -21,6 +21,8 @@ import logging
 import threading
 import time
 
+from .postings import READ_LOCK
+
 log = logging.getLogger(__name__)
 
 SHARE = 0.5  # of the posting cache the warm-up may fill; queries fill the rest
@@ -32,8 +34,6 @@ POLL_SECONDS = 5.0
 
 def frequent_terms(segreader, fieldname: str, number: int) -> list[str]:
     """The segment's ``number`` terms with the highest document frequency, most frequent first."""
-    from .postings import READ_LOCK
-
     with READ_LOCK:
         if fieldname not in segreader.indexed_field_names():
             return []

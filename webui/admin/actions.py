@@ -50,16 +50,20 @@ def queue(kind: Any, site: Any = None) -> jobs.Job:
                            f"(known: {', '.join(sorted(names)) or 'none'}).", "site")
         if not names:
             raise BadInput("Chưa có cổng tin nào trong sites.toml. / No site in sites.toml.", "site")
-    user = core.current_user()
-    job = jobs.enqueue(core.conn(), kind, site or None, user.name if user else "-")
+    job = jobs.enqueue(core.conn(), kind, site or None, _by())
     core.audit("job.queue", f"job {job.id}", job.label)
     return job
 
 
-def cancel(job_id: int) -> jobs.Job:
+def _by() -> str:
+    """The requester recorded on a job: the signed-in (or token) user."""
     user = core.current_user()
+    return user.name if user else "-"
+
+
+def cancel(job_id: int) -> jobs.Job:
     try:
-        job = jobs.request_cancel(core.conn(), job_id, user.name if user else "-")
+        job = jobs.request_cancel(core.conn(), job_id, _by())
     except UserError as exc:
         raise Conflict(str(exc)) from None
     core.audit("job.cancel", f"job {job_id}", job.label)
@@ -67,9 +71,8 @@ def cancel(job_id: int) -> jobs.Job:
 
 
 def retry(job_id: int) -> jobs.Job:
-    user = core.current_user()
     try:
-        job = jobs.retry(core.conn(), job_id, user.name if user else "-")
+        job = jobs.retry(core.conn(), job_id, _by())
     except UserError as exc:
         raise Conflict(str(exc)) from None
     core.audit("job.retry", f"job {job_id}", f"new job {job.id}")

@@ -27,6 +27,12 @@ MAX_NAME = 64
 MAX_PASSWORD_FIELD = 4096
 
 
+def _throttle(name: str) -> tuple[list[str], int | None]:
+    """The failure counters for this client and user name, and the seconds to wait (None: go on)."""
+    keys = ["ip:" + core.client(), "user:" + name.lower()]
+    return keys, accounts.failures_retry_after(core.conn(), keys, int(core.settings().login_attempts_per_minute))
+
+
 def _form(status: int = 200, error: str | None = None, name: str = "", next_url: str = "",
           retry_after: int | None = None) -> Response:
     html = render_template("admin/login.html", error=error, name=name, next_url=next_url)
@@ -51,9 +57,7 @@ def login_submit():
     name = (request.form.get("name") or "").strip()[:MAX_NAME]
     password = (request.form.get("password") or "")[:MAX_PASSWORD_FIELD]
     next_url = core.safe_next(request.form.get("next"))
-    per_minute = int(core.settings().login_attempts_per_minute)
-    keys = ["ip:" + core.client(), "user:" + name.lower()]
-    wait = accounts.failures_retry_after(core.conn(), keys, per_minute)
+    keys, wait = _throttle(name)
     if wait is not None:
         core.audit("login.throttled", name, f"retry after {wait} s", user=name or "-")
         return _form(429, f"Đăng nhập sai quá nhiều lần. Hãy thử lại sau {wait} giây. "
@@ -99,8 +103,7 @@ def password_submit():
     current = (request.form.get("current") or "")[:MAX_PASSWORD_FIELD]
     new = (request.form.get("new") or "")[:MAX_PASSWORD_FIELD + 1]
     again = (request.form.get("again") or "")[:MAX_PASSWORD_FIELD + 1]
-    keys = ["ip:" + core.client(), "user:" + user.name.lower()]
-    wait = accounts.failures_retry_after(core.conn(), keys, int(core.settings().login_attempts_per_minute))
+    keys, wait = _throttle(user.name)
     if wait is not None:
         return _password_form(429, f"Nhập sai mật khẩu quá nhiều lần. Hãy thử lại sau {wait} giây.")
     errors = {}
