@@ -26,9 +26,7 @@ import pytest
 import requests
 
 from crawler.catalog import Catalog
-from index.sync import sync_index
-from khotin.paths import DataDir
-from tests.conftest import generated_articles
+from tests.conftest import build_data, generated_articles
 from tests.reliability.conftest import REPO, SOAK_SECONDS
 from tests.reliability.servers import Serve
 
@@ -126,10 +124,7 @@ def probe(base: str, soak: Soak, pending: deque, stop: threading.Event) -> None:
 
 
 def run_soak(root, seconds: float) -> Soak:
-    data = DataDir.of(root / "data").ensure()
-    with Catalog(data.catalog) as cat:
-        cat.upsert_many(generated_articles(300, seed=23))
-    sync_index(data)
+    data = build_data(root / "data", generated_articles(300, seed=23))
     soak = Soak()
     with Serve(data.root, root / "serve.log") as server:
         stop = threading.Event()

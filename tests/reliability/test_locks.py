@@ -22,7 +22,7 @@ from crawler.catalog import Catalog
 from index import store
 from index.sync import sync_index
 from khotin.paths import DataDir
-from tests.conftest import generated_articles
+from tests.conftest import build_data, generated_articles
 from tests.reliability.conftest import REPO, khotin_cmd
 
 HOLDER = r"""
@@ -43,11 +43,7 @@ if sys.stdin.readline().strip() == "commit":
 
 @pytest.fixture
 def indexed(tmp_path) -> DataDir:
-    data = DataDir.of(tmp_path / "data").ensure()
-    with Catalog(data.catalog) as cat:
-        cat.upsert_many(generated_articles(20, seed=3))
-    sync_index(data)
-    return data
+    return build_data(tmp_path / "data", generated_articles(20, seed=3))
 
 
 def hold_writer(data: DataDir, marker: str) -> subprocess.Popen:

@@ -16,9 +16,8 @@ import pytest
 
 from crawler.catalog import Catalog
 from index import store
-from index.sync import sync_index
 from khotin.paths import DataDir
-from tests.conftest import generated_articles
+from tests.conftest import build_data, generated_articles
 from tests.reliability.conftest import REPO, khotin_cmd
 from tests.reliability.killchecks import indexed_ids, search_works
 
@@ -27,11 +26,7 @@ pytestmark = pytest.mark.timeout(180)
 
 @pytest.fixture
 def data(tmp_path) -> DataDir:
-    data = DataDir.of(tmp_path / "data").ensure()
-    with Catalog(data.catalog) as cat:
-        cat.upsert_many(generated_articles(400, seed=17))
-    sync_index(data)
-    return data
+    return build_data(tmp_path / "data", generated_articles(400, seed=17))
 
 
 def jsonl(path, articles) -> str:
